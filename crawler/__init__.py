@@ -1,0 +1,6 @@
+"""kgnews: an archive of Kyrgyz-language news.
+
+The package is also the Scrapy project module (see scrapy.cfg).
+"""
+
+__version__ = "0.1.0"

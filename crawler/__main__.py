@@ -1,0 +1,5 @@
+"""`python -m crawler` is `kgnews`."""
+
+from crawler.cli import main
+
+main()
