@@ -1,0 +1,82 @@
+"""The `kgnews` command. Thin: each subcommand parses options and calls into the packages."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from crawler import __version__
+from crawler.errors import UserError
+
+
+class UserFacingError(click.ClickException):
+    """A UserError on its way out: one line on stderr, exit status 2, no traceback."""
+
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"kgnews: error: {self.format_message()}", err=True)
+
+
+class KgnewsGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UserError as exc:
+            raise UserFacingError(str(exc)) from exc
+
+
+@click.group(cls=KgnewsGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="kgnews")
+def cli() -> None:
+    """kgnews: an archive of Kyrgyz-language news.
+
+    Crawl Kyrgyz news sites into a SQL archive that keeps every version of every
+    article; read it back with SQL or the commands below. The database is
+    --db URL, else $KGNEWS_DATABASE_URL, else ./kgnews.sqlite3.
+    """
+
+
+def _register() -> None:
+    from crawler.cli import (
+        crawl,
+        db,
+        demo,
+        evaluate,
+        extract,
+        history,
+        query,
+        runs,
+        sources,
+        stats,
+        warc,
+    )
+
+    cli.add_command(crawl.crawl)
+    cli.add_command(sources.sources)
+    cli.add_command(demo.demo)
+    cli.add_command(runs.runs)
+    cli.add_command(history.history)
+    cli.add_command(history.diff)
+    cli.add_command(warc.reextract)
+    cli.add_command(warc.warc)
+    cli.add_command(query.search)
+    cli.add_command(query.export)
+    cli.add_command(db.db)
+    cli.add_command(stats.stats)
+    cli.add_command(extract.extract)
+    cli.add_command(extract.clean_text)
+    cli.add_command(evaluate.eval_extract)
+
+
+_register()
+
+
+def main() -> None:
+    try:
+        cli.main(prog_name="kgnews")
+    except KeyboardInterrupt:  # pragma: no cover - interactive
+        click.echo("kgnews: interrupted", err=True)
+        sys.exit(130)

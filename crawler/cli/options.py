@@ -1,0 +1,52 @@
+"""Options and set-up shared by the subcommands."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy import Engine
+
+from crawler.errors import UserError
+from crawler.store.engine import make_engine, ping, resolve_url
+from crawler.store.migrate import ensure_schema
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def db_option(function: F) -> F:
+    return click.option(
+        "--db",
+        "db",
+        metavar="URL",
+        help="Archive database: sqlite:///path, postgresql://…, or a file path "
+        "[default: $KGNEWS_DATABASE_URL, else ./kgnews.sqlite3].",
+    )(function)
+
+
+def connect(db: str | None) -> Engine:
+    """An engine for the database the user named, checked to be reachable."""
+    engine = make_engine(resolve_url(db))
+    ping(engine)
+    return engine
+
+
+def open_archive(db: str | None, *, migrate_if_empty: bool = False) -> Engine:
+    """An engine for an archive whose schema is this kgnews's head revision."""
+    engine = connect(db)
+    ensure_schema(engine, migrate_if_empty=migrate_if_empty)
+    return engine
+
+
+def parse_since(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise UserError(
+            f"--since takes a date like 2024-06-01 or 2024-06-01T12:00, not {value!r}"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

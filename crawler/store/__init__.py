@@ -1,0 +1,1 @@
+"""The SQL archive: models, engine setup, migrations and the versioning rules."""

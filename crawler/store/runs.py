@@ -1,0 +1,165 @@
+"""Crawl runs and their locks: one row per `kgnews crawl`, one lock per source crawled.
+
+A run begins by taking a lock for each source it will crawl, in the same
+transaction that creates its row; a source whose lock another live run holds is
+left to that run ("already running"). A lock whose holder is gone (its process no
+longer exists on this host, or its heartbeat is older than STALE_AFTER) is taken
+over, and the run that held it is marked `interrupted`. Locks live in the database,
+so this works across processes on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy.orm import Session
+
+from crawler.store.engine import database_errors
+from crawler.store.models import OUTCOMES, CrawlLock, CrawlRun, Fetch
+from crawler.store.transaction import in_transaction
+
+STALE_AFTER = timedelta(minutes=10)
+HEARTBEAT_EVERY = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Holder:
+    host: str
+    pid: int
+
+    @classmethod
+    def this_process(cls) -> Holder:
+        return cls(socket.gethostname(), os.getpid())
+
+
+@dataclass(frozen=True)
+class RunStart:
+    run_id: int | None
+    """None when every source asked for is being crawled by another run."""
+    sources: list[str]
+    """The sources this run holds the locks of."""
+    busy: dict[str, int]
+    """Source → the run that is crawling it now."""
+
+
+class _AllBusy(Exception):
+    def __init__(self, busy: dict[str, int]) -> None:
+        self.busy = busy
+
+
+def begin_run(engine: Engine, sources: Sequence[str], now: datetime, holder: Holder) -> RunStart:
+    """Create a run and lock the sources it may crawl (see the module docstring)."""
+
+    def work(session: Session) -> RunStart:
+        _recover_stale(session, now, holder)
+        run = CrawlRun(started_at=now, status="running", sources=[])
+        session.add(run)
+        session.flush()
+        taken: list[str] = []
+        busy: dict[str, int] = {}
+        for key in sources:
+            lock = session.get(CrawlLock, key, with_for_update=True)
+            if lock is not None:
+                busy[key] = lock.crawl_run_id
+                continue
+            session.add(CrawlLock(source_key=key, crawl_run_id=run.id, host=holder.host,
+                                  pid=holder.pid, acquired_at=now, heartbeat_at=now))  # fmt: skip
+            session.flush()  # a racing insert fails here and the transaction is retried
+            taken.append(key)
+        if not taken:
+            raise _AllBusy(busy)  # roll back: a run that crawls nothing leaves no row
+        run.sources = taken
+        return RunStart(run.id, taken, busy)
+
+    try:
+        return in_transaction(engine, work)
+    except _AllBusy as exc:
+        return RunStart(None, [], exc.busy)
+
+
+def _recover_stale(session: Session, now: datetime, me: Holder) -> None:
+    """Release the locks of runs that died, and mark those runs interrupted."""
+    dead: set[int] = set()
+    for lock in session.scalars(select(CrawlLock).with_for_update()):
+        if not _alive(lock, now, me):
+            dead.add(lock.crawl_run_id)
+    if dead:
+        session.execute(delete(CrawlLock).where(CrawlLock.crawl_run_id.in_(dead)))
+        session.execute(
+            update(CrawlRun)
+            .where(CrawlRun.id.in_(dead), CrawlRun.status == "running")
+            .values(status="interrupted", finished_at=now)
+        )
+
+
+def _alive(lock: CrawlLock, now: datetime, me: Holder) -> bool:
+    if now - lock.heartbeat_at > STALE_AFTER:
+        return False
+    if lock.host != me.host:
+        return True  # another machine, and a fresh heartbeat
+    return lock.pid != me.pid and _process_exists(lock.pid)
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def heartbeat(engine: Engine, run_id: int, now: datetime) -> None:
+    in_transaction(
+        engine,
+        lambda session: session.execute(
+            update(CrawlLock).where(CrawlLock.crawl_run_id == run_id).values(heartbeat_at=now)
+        ),
+    )
+
+
+def outcome_counts(engine: Engine, run_id: int) -> dict[str, int]:
+    """Fetches of the run by outcome (every outcome present, zero or not)."""
+    query = (
+        select(Fetch.outcome, func.count())
+        .where(Fetch.crawl_run_id == run_id)
+        .group_by(Fetch.outcome)
+    )
+    with database_errors(engine.url), engine.connect() as connection:
+        rows = connection.execute(query).all()
+    counts = dict.fromkeys(OUTCOMES, 0)
+    counts.update({str(outcome): int(n) for outcome, n in rows})
+    return counts
+
+
+def finish_run(engine: Engine, run_id: int, status: str, now: datetime) -> dict[str, int]:
+    """Close the run with its status and per-outcome counts, and release its locks."""
+    counts = outcome_counts(engine, run_id)
+
+    def work(session: Session) -> None:
+        session.execute(
+            update(CrawlRun)
+            .where(CrawlRun.id == run_id)
+            .values(
+                finished_at=now,
+                status=status,
+                **{f"{outcome}_count": counts[outcome] for outcome in OUTCOMES},
+            )
+        )
+        session.execute(delete(CrawlLock).where(CrawlLock.crawl_run_id == run_id))
+
+    in_transaction(engine, work)
+    return counts
+
+
+def recent_runs(engine: Engine, limit: int = 20) -> list[CrawlRun]:
+    with database_errors(engine.url), Session(engine) as session:
+        runs = list(session.scalars(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit)))
+        session.expunge_all()
+        return runs

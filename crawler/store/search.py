@@ -1,0 +1,120 @@
+"""Full-text search over titles and bodies: FTS5 on SQLite, tsvector on PostgreSQL.
+
+A query is reduced to its words, normalised the way stored text is (look-alike letters
+folded, case folded), so a query typed with ѳ or ӊ finds ө or ң, and no character of
+it can reach the search syntax: quotes, stars, parentheses and operators are only
+separators. A query in double quotes is a phrase; otherwise every word must occur.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine, text
+
+from crawler.errors import UserError
+from crawler.extract.normalize import normalize_text
+from crawler.store.engine import database_errors
+from crawler.store.types import UTCDateTime
+
+_WORD = re.compile(r"\w+")
+MARK = ("[", "]")
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    words: list[str]
+    phrase: bool
+
+    @classmethod
+    def parse(cls, raw: str) -> Query:
+        folded = normalize_text(raw).casefold()
+        words = _WORD.findall(folded)
+        if not words:
+            raise UserError(f"nothing to search for in {raw!r}: give at least one word")
+        stripped = raw.strip()
+        return cls(words, len(stripped) > 1 and stripped[0] == stripped[-1] == '"')
+
+    def fts5(self) -> str:
+        """An FTS5 MATCH expression made only of quoted words."""
+        quoted = [f'"{word}"' for word in self.words]
+        return f'"{" ".join(self.words)}"' if self.phrase else " ".join(quoted)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    source: str
+    url: str
+    title: str
+    version: int
+    current: bool
+    published_at: datetime | None
+    snippet: str
+
+
+_FILTERS = {
+    "source": "s.key = :source",
+    "since": "coalesce(a.published_at, a.first_seen_at) >= :since",
+    "current": "a.current_version_id = v.id",
+}
+_SQLITE = f"""
+SELECT s.key, a.url, v.title, v.version, a.current_version_id = v.id, a.published_at,
+       snippet(version_search, 1, '{MARK[0]}', '{MARK[1]}', '…', 24)
+  FROM version_search
+  JOIN article_versions v ON v.id = version_search.rowid
+  JOIN articles a ON a.id = v.article_id
+  JOIN sources s ON s.id = a.source_id
+ WHERE version_search MATCH :match {{filters}}
+ ORDER BY bm25(version_search), v.id
+ LIMIT :limit
+"""
+_POSTGRES = f"""
+SELECT s.key, a.url, v.title, v.version, a.current_version_id = v.id, a.published_at,
+       ts_headline('simple', v.body, q.query,
+                   'StartSel={MARK[0]}, StopSel={MARK[1]},
+                    MaxWords=30, MinWords=12, MaxFragments=1')
+  FROM article_versions v
+  JOIN articles a ON a.id = v.article_id
+  JOIN sources s ON s.id = a.source_id
+  CROSS JOIN (SELECT CASE WHEN :phrase THEN phraseto_tsquery('simple', :words)
+                          ELSE plainto_tsquery('simple', :words) END AS query) q
+ WHERE v.search_vector @@ q.query {{filters}}
+ ORDER BY ts_rank(v.search_vector, q.query) DESC, v.id
+ LIMIT :limit
+"""
+
+
+def search(
+    engine: Engine,
+    raw: str,
+    *,
+    source: str | None = None,
+    since: datetime | None = None,
+    all_versions: bool = False,
+    limit: int = 20,
+) -> list[Hit]:
+    """Articles (current versions, or all with `all_versions`) matching `raw`, best first."""
+    query = Query.parse(raw)
+    params: dict[str, object] = {"limit": limit}
+    filters = [] if all_versions else [_FILTERS["current"]]
+    if source is not None:
+        filters.append(_FILTERS["source"])
+        params["source"] = source
+    if since is not None:
+        filters.append(_FILTERS["since"])
+        params["since"] = UTCDateTime().process_bind_param(since, engine.dialect)
+    if engine.dialect.name == "sqlite":
+        statement, params["match"] = _SQLITE, query.fts5()
+    else:
+        statement = _POSTGRES
+        params |= {"phrase": query.phrase, "words": " ".join(query.words)}
+    where = "".join(f"\n   AND {clause}" for clause in filters)
+    typed = text(statement.format(filters=where)).columns(published_at=UTCDateTime())
+    with database_errors(engine.url), engine.connect() as connection:
+        rows = connection.execute(typed, params).all()
+    return [
+        Hit(key, url, title, version, bool(current), published, snippet)
+        for key, url, title, version, current, published, snippet in rows
+    ]

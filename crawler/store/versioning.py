@@ -1,0 +1,247 @@
+"""The versioning rules: how a fetched article becomes rows in the archive.
+
+- An article is looked up by its canonical URL. The first time: version 1, outcome `new`.
+- The content hash covers the normalised title and body, so spacing, NBSP or look-alike
+  letters are not a change. Same hash as the current version: outcome `unchanged`, no new
+  version, `last_fetched_at` moves. Otherwise version n+1, outcome `changed`,
+  `current_version_id` moves to it, and `last_changed_at` records when.
+- One transaction per article. The article row is locked while its next version is
+  chosen, and unique constraints on `articles.url` and `(article_id, version)` catch
+  what a lock cannot (two first inserts); a conflict is retried from the start.
+- Every fetch leaves a `fetches` row, including errors, skips and 304s.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from crawler.extract.article import Article as ExtractedArticle
+from crawler.extract.normalize import normalize_paragraph
+from crawler.store.models import OUTCOMES, Article, ArticleVersion, Fetch, Source
+from crawler.store.transaction import in_transaction
+from crawler.textdiff import chars_changed
+
+
+@dataclass(frozen=True, slots=True)
+class FetchInfo:
+    """What the crawler knows about one HTTP fetch."""
+
+    url: str
+    source_id: int
+    fetched_at: datetime
+    http_status: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    bytes: int | None = None
+    elapsed_ms: int | None = None
+    crawl_run_id: int | None = None
+    warc_file: str | None = None
+    warc_offset: int | None = None
+    warc_record_id: str | None = None
+    payload_digest: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoreResult:
+    outcome: str
+    article_id: int | None = None
+    version: int | None = None
+    """The article's current version number after the write."""
+
+
+def content_hash(title: str, paragraphs: tuple[str, ...] | list[str]) -> str:
+    """SHA-256 over the normalised title and body; inside each, any whitespace is one space."""
+    body = " ".join(normalize_paragraph(paragraph) for paragraph in paragraphs)
+    text = normalize_paragraph(title) + "\n" + " ".join(body.split())
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def ensure_source(engine: Engine, key: str, name: str, base_url: str, language: str) -> int:
+    """The id of the source with this key, created or brought up to date."""
+
+    def write(session: Session) -> int:
+        source = session.scalars(select(Source).where(Source.key == key)).one_or_none()
+        if source is None:
+            source = Source(key=key, name=name, base_url=base_url, language=language)
+            session.add(source)
+        else:
+            source.name, source.base_url, source.language = name, base_url, language
+        session.flush()
+        return source.id
+
+    return in_transaction(engine, write)
+
+
+def store_article(engine: Engine, article: ExtractedArticle, fetch: FetchInfo) -> StoreResult:
+    """Archive one extracted article and its fetch, in one transaction."""
+    digest = content_hash(article.title, article.paragraphs)
+
+    def write(session: Session) -> StoreResult:
+        row, _created = _locked_article(session, article.url, fetch.source_id, fetch.fetched_at)
+        current = (
+            session.get(ArticleVersion, row.current_version_id) if row.current_version_id else None
+        )
+        if article.published_at is not None:
+            row.published_at = article.published_at
+        row.last_fetched_at = max(row.last_fetched_at, fetch.fetched_at)
+        row.etag, row.last_modified = fetch.etag, fetch.last_modified
+        if current is not None and current.content_hash == digest:
+            outcome, number = "unchanged", current.version
+        else:
+            number = _next_version_number(session, row.id)
+            version = _new_version(row.id, number, digest, article, fetch.fetched_at, current)
+            session.add(version)
+            session.flush()
+            row.current_version_id = version.id
+            outcome = "new" if number == 1 else "changed"
+            if number > 1:
+                row.last_changed_at = fetch.fetched_at
+        session.add(_fetch_row(fetch, outcome, row.id, None))
+        session.flush()
+        return StoreResult(outcome, row.id, number)
+
+    return in_transaction(engine, write)
+
+
+def store_reextraction(
+    engine: Engine, article_id: int, article: ExtractedArticle, fetched_at: datetime
+) -> StoreResult:
+    """Archive a page extracted again from its kept raw response (no new fetch).
+
+    The same rule as a fetch: a new version only when the text differs from the
+    current one; `fetched_at` is when the page itself was fetched.
+    """
+    digest = content_hash(article.title, article.paragraphs)
+
+    def write(session: Session) -> StoreResult:
+        row = session.scalars(
+            select(Article).where(Article.id == article_id).with_for_update()
+        ).one()
+        current = (
+            session.get(ArticleVersion, row.current_version_id) if row.current_version_id else None
+        )
+        if current is not None and current.content_hash == digest:
+            return StoreResult("unchanged", row.id, current.version)
+        number = _next_version_number(session, row.id)
+        version = _new_version(row.id, number, digest, article, fetched_at, current)
+        session.add(version)
+        session.flush()
+        row.current_version_id = version.id
+        if number > 1:
+            row.last_changed_at = max(row.last_changed_at or fetched_at, fetched_at)
+        return StoreResult("new" if number == 1 else "changed", row.id, number)
+
+    return in_transaction(engine, write)
+
+
+def store_fetch(
+    engine: Engine,
+    fetch: FetchInfo,
+    outcome: str,
+    *,
+    error: str | None = None,
+    article_url: str | None = None,
+) -> StoreResult:
+    """Record a fetch that produced no version: `not_modified`, `skipped` or `error`.
+
+    When the fetch is of a known article (`article_url`), the row points to it, and
+    a `not_modified` answer counts as having fetched it (`last_fetched_at` moves).
+    """
+    if outcome not in OUTCOMES or outcome in ("new", "changed", "unchanged"):
+        raise ValueError(f"store_fetch records not_modified, skipped or error, not {outcome!r}")
+
+    def write(session: Session) -> StoreResult:
+        row = None
+        if article_url is not None:
+            row = session.scalars(select(Article).where(Article.url == article_url)).one_or_none()
+        if row is not None and outcome == "not_modified":
+            row.last_fetched_at = max(row.last_fetched_at, fetch.fetched_at)
+        session.add(_fetch_row(fetch, outcome, row.id if row else None, error))
+        session.flush()
+        return StoreResult(outcome, row.id if row else None)
+
+    return in_transaction(engine, write)
+
+
+def _locked_article(
+    session: Session, url: str, source_id: int, now: datetime
+) -> tuple[Article, bool]:
+    """The article row for `url`, locked for this transaction; created if new."""
+    query = select(Article).where(Article.url == url).with_for_update()
+    row = session.scalars(query).one_or_none()
+    if row is not None:
+        return row, False
+    try:
+        with session.begin_nested():
+            row = Article(source_id=source_id, url=url, first_seen_at=now, last_fetched_at=now)
+            session.add(row)
+    except IntegrityError:
+        # Another writer created it between our SELECT and INSERT: use theirs.
+        return session.scalars(query).one(), False
+    return row, True
+
+
+def _next_version_number(session: Session, article_id: int) -> int:
+    highest = session.scalar(
+        select(func.max(ArticleVersion.version)).where(ArticleVersion.article_id == article_id)
+    )
+    return (highest or 0) + 1
+
+
+def _new_version(
+    article_id: int,
+    number: int,
+    digest: str,
+    article: ExtractedArticle,
+    fetched_at: datetime,
+    previous: ArticleVersion | None,
+) -> ArticleVersion:
+    before = f"{previous.title}\n{previous.body}" if previous is not None else ""
+    added, removed = chars_changed(before, f"{article.title}\n{article.body}")
+    return ArticleVersion(
+        article_id=article_id,
+        version=number,
+        fetched_at=fetched_at,
+        content_hash=digest,
+        title=article.title,
+        body=article.body,
+        lead=article.lead,
+        authors=list(article.authors),
+        published_at=article.published_at,
+        modified_at=article.modified_at,
+        language=article.language,
+        word_count=article.word_count,
+        extractor=article.extractor,
+        tags=list(article.tags),
+        image_url=article.image_url,
+        chars_added=added,
+        chars_removed=removed,
+        title_changed=previous is not None and previous.title != article.title,
+    )
+
+
+def _fetch_row(fetch: FetchInfo, outcome: str, article_id: int | None, error: str | None) -> Fetch:
+    return Fetch(
+        crawl_run_id=fetch.crawl_run_id,
+        source_id=fetch.source_id,
+        article_id=article_id,
+        url=fetch.url,
+        fetched_at=fetch.fetched_at,
+        http_status=fetch.http_status,
+        outcome=outcome,
+        error=error,
+        etag=fetch.etag,
+        last_modified=fetch.last_modified,
+        bytes=fetch.bytes,
+        elapsed_ms=fetch.elapsed_ms,
+        warc_file=fetch.warc_file,
+        warc_offset=fetch.warc_offset,
+        warc_record_id=fetch.warc_record_id,
+        payload_digest=fetch.payload_digest,
+    )

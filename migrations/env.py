@@ -1,0 +1,73 @@
+"""Alembic environment for kgnews.
+
+`kgnews db upgrade` passes its engine in `config.attributes["engine"]`. The plain
+`alembic` command (configured in pyproject.toml's [tool.alembic]) uses --db's
+fallbacks: KGNEWS_DATABASE_URL, else ./kgnews.sqlite3.
+"""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import Engine
+
+from crawler.store.engine import make_engine, resolve_url
+from crawler.store.models import Base, is_modelled
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def _engine() -> Engine:
+    engine = config.attributes.get("engine")
+    return engine if isinstance(engine, Engine) else make_engine(resolve_url())
+
+
+def run_migrations_offline() -> None:
+    url = resolve_url()
+    context.configure(
+        url=url,
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_as_batch=url.get_backend_name() == "sqlite",
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    engine = _engine()
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        if sqlite:
+            # Batch mode copies tables; with foreign keys enforced, dropping the old copy of
+            # a referenced table would fail. The pragma only works outside a transaction,
+            # so it goes to the driver before SQLAlchemy begins one.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=target_metadata,
+                render_as_batch=sqlite,
+                compare_type=True,
+                include_name=lambda name, type_, _parents: is_modelled(name, type_),
+                # SQLite does roll back DDL: one transaction for the whole upgrade,
+                # so a migration that fails half way leaves the archive as it was.
+                transactional_ddl=True,
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"migration broke foreign keys: {broken[:5]}")
+        finally:
+            if connection.in_transaction():
+                connection.rollback()
+            if sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

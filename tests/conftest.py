@@ -1,0 +1,78 @@
+"""Fixtures shared by the whole suite: archives on SQLite and PostgreSQL.
+
+PostgreSQL tests run when KGNEWS_TEST_POSTGRES_URL names a database the suite may
+use (.ci/run creates a fresh one per run); each test gets a schema of its own in
+it, dropped afterwards. Without the variable they are skipped, with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from sqlalchemy import Engine, text
+
+from crawler.store.engine import make_engine, resolve_url
+from crawler.store.migrate import upgrade
+
+POSTGRES_ENV = "KGNEWS_TEST_POSTGRES_URL"
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def postgres_base_url() -> str:
+    url = os.environ.get(POSTGRES_ENV)
+    if not url and os.environ.get("KGNEWS_REQUIRE_POSTGRES"):
+        pytest.fail(f"KGNEWS_REQUIRE_POSTGRES is set but {POSTGRES_ENV} is not")
+    if not url:
+        pytest.skip(
+            f"PostgreSQL tests need {POSTGRES_ENV} (e.g. postgresql://postgres@127.0.0.1/test)"
+        )
+    return url
+
+
+@contextmanager
+def fresh_database(kind: str, directory: Path) -> Iterator[str]:
+    """A URL for an empty database: a SQLite file in `directory`, or a PostgreSQL schema
+    of its own (dropped afterwards) in the database KGNEWS_TEST_POSTGRES_URL names."""
+    if kind == "sqlite":
+        yield f"sqlite:///{directory}/archive.sqlite3"
+        return
+    base = postgres_base_url()
+    schema = f"kgnews_test_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(resolve_url(base))
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{separator}options={quote(f'-csearch_path={schema}')}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL for an empty database, on each backend in turn."""
+    with fresh_database(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    """An engine on an empty database."""
+    engine = make_engine(resolve_url(db_url))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def archive(engine: Engine) -> Engine:
+    """An engine on a database migrated to the head revision."""
+    upgrade(engine)
+    return engine
