@@ -1,0 +1,85 @@
+"""Pages per second: the whole kgnews extraction pipeline beside bare trafilatura.
+
+Run: .venv/bin/python benchmarks/extract_speed.py [--rounds N] [DIR ...]
+
+Both run on the same pages in the same process, in alternating rounds, so the
+machine's noise hits both alike; the figure that matters is the ratio
+(kgnews pages/s ÷ trafilatura pages/s), reported as the median over rounds.
+kgnews runs as the crawler runs it: decoding, metadata, clean-up, trafilatura,
+de-duplication, normalisation and language id, with each page's source rules.
+Bare trafilatura is `trafilatura.extract(html)` with its defaults.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from contextlib import suppress
+from pathlib import Path
+
+import trafilatura
+
+from crawler.extract.corpus import GoldPage, load_corpus
+from crawler.extract.errors import NoArticle
+from crawler.extract.pipeline import extract_article
+from crawler.extract.rules import NO_RULES, ExtractionRules
+from crawler.sources.registry import load_registry
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DIRS = [ROOT / "tests" / "fixtures" / "pages"]
+
+
+def run_ours(pages: list[tuple[GoldPage, ExtractionRules]]) -> float:
+    start = time.perf_counter()
+    for page, rules in pages:
+        with suppress(NoArticle):
+            extract_article(page.html, page.url, rules)
+    return time.perf_counter() - start
+
+
+def run_bare(pages: list[tuple[GoldPage, ExtractionRules]]) -> float:
+    start = time.perf_counter()
+    for page, _rules in pages:
+        trafilatura.extract(page.html, url=page.url)
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("dirs", nargs="*", type=Path, default=DEFAULT_DIRS)
+    parser.add_argument("--rounds", type=int, default=7)
+    args = parser.parse_args()
+    registry = load_registry()
+    known = set(registry.source_keys())
+    pages = [
+        (page, registry.get(page.source).rules if page.source in known else NO_RULES)
+        for directory in args.dirs
+        for page in load_corpus(directory)
+    ]
+    if not pages:
+        print("no pages found", file=sys.stderr)
+        return 2
+    run_ours(pages[:3])  # warm-up: imports, the language model
+    run_bare(pages[:3])
+    ratios, ours_rates, bare_rates = [], [], []
+    for _ in range(args.rounds):
+        ours = run_ours(pages)
+        bare = run_bare(pages)
+        ours_rates.append(len(pages) / ours)
+        bare_rates.append(len(pages) / bare)
+        ratios.append(bare / ours)
+    kib = sum(len(page.html) for page, _ in pages) / 1024
+    print(f"{len(pages)} pages, {kib:.0f} KiB, {args.rounds} rounds")
+    print(f"kgnews pipeline:  {statistics.median(ours_rates):7.1f} pages/s (median)")
+    print(f"bare trafilatura: {statistics.median(bare_rates):7.1f} pages/s (median)")
+    print(
+        f"ratio kgnews/trafilatura: {statistics.median(ratios):.2f} "
+        f"(min {min(ratios):.2f}, max {max(ratios):.2f}); target >= 0.80"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,87 @@
+"""Stage 3: trafilatura finds the main text; we read its blocks in order.
+
+Settings are fixed here, per call: no deduplication cache (trafilatura's is one
+cache for the whole process, so a page's text would depend on the pages before
+it), no metadata (read by crawler.extract.metadata), no comments, tables kept.
+Each paragraph, heading, list item, quote and table row becomes one block;
+a line break inside a paragraph starts a new block, as in trafilatura's own text.
+"""
+
+from __future__ import annotations
+
+from configparser import ConfigParser
+
+import trafilatura
+from lxml.etree import _Element
+from lxml.html import HtmlElement
+from trafilatura.settings import use_config
+
+_BLOCK_TAGS = {"p", "head", "item", "quote", "code", "list", "table", "row", "div", "section"}
+_LINE_BREAK = "lb"
+
+TRAFILATURA_VERSION: str = trafilatura.__version__
+
+
+def _config() -> ConfigParser:
+    config = use_config()  # a fresh copy of trafilatura's defaults, ours alone
+    # A short news item is still an article: accept less text than trafilatura's defaults.
+    config.set("DEFAULT", "MIN_EXTRACTED_SIZE", "100")
+    config.set("DEFAULT", "MIN_OUTPUT_SIZE", "20")
+    config.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")  # no signals: we bound the input instead
+    return config
+
+
+_CONFIG = _config()
+
+
+def main_text_blocks(tree: HtmlElement, url: str | None = None) -> list[str]:
+    """The main text of the page, one block per paragraph, heading, item or row."""
+    document = trafilatura.bare_extraction(
+        tree,
+        url=url,
+        fast=True,
+        with_metadata=False,
+        include_comments=False,
+        include_tables=True,
+        include_images=False,
+        include_links=False,
+        include_formatting=False,
+        deduplicate=False,
+        favor_recall=True,
+        config=_CONFIG,
+    )
+    body = getattr(document, "body", None)
+    if body is None:
+        return []
+    blocks: list[str] = []
+    _collect(body, blocks)
+    return [block for block in (" ".join(b.split()) for b in blocks) if block]
+
+
+def _collect(element: _Element, blocks: list[str]) -> None:
+    """Append the blocks of `element` (a block-level element of trafilatura's XML)."""
+    if element.tag == "row":
+        cells = [" ".join("".join(cell.itertext()).split()) for cell in element]
+        blocks.append(" | ".join(cell for cell in cells if cell))
+        return
+    current: list[str] = [element.text or ""]
+    for child in element:
+        if child.tag == _LINE_BREAK:
+            blocks.append("".join(current))
+            current = [child.tail or ""]
+        elif child.tag in _BLOCK_TAGS:
+            blocks.append("".join(current))
+            _collect(child, blocks)
+            current = [child.tail or ""]
+        else:
+            current.append(_inline_text(child))
+            current.append(child.tail or "")
+    blocks.append("".join(current))
+
+
+def _inline_text(element: _Element) -> str:
+    parts = [element.text or ""]
+    for child in element:
+        parts.append(" " if child.tag == _LINE_BREAK else _inline_text(child))
+        parts.append(child.tail or "")
+    return "".join(parts)

@@ -1,0 +1,87 @@
+"""A gold corpus on disk, and our pipeline scored on it beside bare trafilatura.
+
+A corpus directory holds, per page, `NAME.html` (the bytes a server sent),
+`NAME.gold.txt` (the clean body, one paragraph a line) and `NAME.json` (url, source
+key, boilerplate strings that must not leak; see tests/fixtures/pages/README.md).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import trafilatura
+
+from crawler.extract.errors import NoArticle
+from crawler.extract.evaluate import Score, score
+from crawler.extract.pipeline import extract_article
+from crawler.extract.rules import NO_RULES, ExtractionRules
+
+
+@dataclass(frozen=True)
+class GoldPage:
+    name: str
+    html: bytes
+    gold: list[str]
+    meta: dict[str, Any]
+
+    @property
+    def url(self) -> str:
+        return str(self.meta.get("url") or f"https://example.invalid/{self.name}")
+
+    @property
+    def source(self) -> str | None:
+        source = self.meta.get("source")
+        return str(source) if source else None
+
+    @property
+    def boilerplate(self) -> list[str]:
+        return [str(b) for b in self.meta.get("boilerplate", [])]
+
+
+def load_corpus(directory: Path) -> list[GoldPage]:
+    pages = []
+    for html in sorted(directory.glob("*.html")):
+        gold = html.with_name(html.stem + ".gold.txt")
+        meta = html.with_name(html.stem + ".json")
+        if not gold.exists():
+            continue
+        lines = [line.strip() for line in gold.read_text(encoding="utf-8").splitlines()]
+        info = json.loads(meta.read_text(encoding="utf-8")) if meta.exists() else {}
+        pages.append(GoldPage(html.stem, html.read_bytes(), [x for x in lines if x], info))
+    return pages
+
+
+def ours(page: GoldPage, rules: ExtractionRules = NO_RULES) -> list[str]:
+    try:
+        return list(extract_article(page.html, page.url, rules).paragraphs)
+    except NoArticle:
+        return []
+
+
+def bare_trafilatura(page: GoldPage) -> list[str]:
+    text = trafilatura.extract(page.html, url=page.url) or ""
+    return [line for line in text.splitlines() if line.strip()]
+
+
+@dataclass(frozen=True)
+class PageResult:
+    name: str
+    ours: Score
+    bare: Score
+
+
+def evaluate(
+    pages: list[GoldPage], rules_for: Callable[[str | None], ExtractionRules]
+) -> list[PageResult]:
+    return [
+        PageResult(
+            page.name,
+            score(ours(page, rules_for(page.source)), page.gold, page.boilerplate),
+            score(bare_trafilatura(page), page.gold, page.boilerplate),
+        )
+        for page in pages
+    ]

@@ -1,0 +1,113 @@
+"""Stage 1: page bytes to text. Never raises on a bad byte.
+
+Order: a byte-order mark; then bytes that are valid UTF-8 with non-ASCII characters
+(whatever the page declares: a UTF-8 page declared as windows-1251 is common, and
+valid multi-byte UTF-8 is almost never an accident); then the charset from the HTTP
+Content-Type header, then `<meta charset>`; then detection (charset-normalizer).
+A declared charset that cannot decode the bytes is not trusted.
+"""
+
+from __future__ import annotations
+
+import codecs
+
+from charset_normalizer import from_bytes
+from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
+
+from crawler.extract.errors import NoArticle
+
+DETECTION_SAMPLE = 64 * 1024
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 11, 12, 13))
+_BINARY_SIGNATURES = {
+    b"\x1f\x8b": "gzip-compressed data",
+    b"%PDF": "a PDF document",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"PK\x03\x04": "a ZIP archive",
+    b"RIFF": "a RIFF (WebP, WAV…) file",
+    b"\x00\x00\x00": "binary data",
+}
+
+
+_CONTROLS = {c: None for c in range(32) if chr(c) not in "\t\n\r"} | {0x7F: None}
+
+
+def decode_html(data: bytes, content_type: str | None = None) -> tuple[str, str]:
+    """The page as text (control characters removed: no parser accepts them), and the
+    name of the encoding used to read it."""
+    text, encoding = _decode(data, content_type)
+    return text.translate(_CONTROLS), encoding
+
+
+def _decode(data: bytes, content_type: str | None) -> tuple[str, str]:
+    if not data.strip():
+        raise NoArticle("empty input: no bytes to read")
+    bom = read_bom(data)
+    if bom[0]:
+        encoding, mark = bom
+        return data[len(mark) :].decode(encoding, errors="replace"), encoding
+    _refuse_binary(data)
+    if not data.isascii():
+        try:
+            return data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            pass
+    for declared in (
+        http_content_type_encoding(content_type) if content_type else None,
+        html_body_declared_encoding(data[:DETECTION_SAMPLE]),
+    ):
+        codec = _known(declared)
+        if codec and codec != "utf-8":
+            try:
+                return data.decode(codec), codec
+            except UnicodeDecodeError:
+                continue
+    encoding = _detect(data)
+    return data.decode(encoding, errors="replace"), encoding
+
+
+def _refuse_binary(data: bytes) -> None:
+    for signature, what in _BINARY_SIGNATURES.items():
+        if data.startswith(signature):
+            raise NoArticle(f"not HTML: the input is {what}")
+    head = data[:8192]
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
+    if b"\x00" in head or controls > len(head) // 20:
+        raise NoArticle("not HTML: the input is binary data")
+
+
+def _known(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+_CYRILLIC_CODECS = ("cp1251", "koi8_r", "iso8859_5", "mac_cyrillic")
+_KYRGYZ_ALPHABET = frozenset(
+    "абвгдеёжзийклмнопрстуфхцчшщъыьэюяңөү" + "абвгдеёжзийклмнопрстуфхцчшщъыьэюяңөү".upper()
+)
+
+
+def _detect(data: bytes) -> str:
+    """Undeclared single-byte text: a Cyrillic code page if one reads it as Cyrillic
+    prose (mostly small letters: koi8-r and cp1251 swap the cases), else whatever
+    charset-normalizer says (it reads Kyrgyz windows-1251 as Greek)."""
+    sample = data[:DETECTION_SAMPLE]
+    best, best_score = "", 0.0
+    for codec in _CYRILLIC_CODECS:
+        text = sample.decode(codec, errors="replace")
+        wide = [c for c in text if ord(c) > 127]
+        letters = [c for c in wide if c in _KYRGYZ_ALPHABET]
+        if letters:
+            small = sum(1 for c in letters if c.islower()) / len(letters)
+            score = len(letters) / len(wide) * (0.5 + 0.5 * small)
+            if score > best_score:
+                best, best_score = codec, score
+    if best_score >= 0.6:
+        return _known(best) or best
+    found = from_bytes(data).best()  # samples a few chunks itself
+    return _known(found.encoding if found else None) or "utf-8"

@@ -1,0 +1,278 @@
+"""Stage 4: block de-duplication inside one page (or one text).
+
+Blocks are compared by their match key (letters and digits, case-folded, look-alikes
+folded), so spacing, punctuation and quotes never make two copies look different.
+
+1. A sub-heading glued to the next word is split off: "АктауАктаудагы…" →
+   "Актау" + "Актаудагы…" (a capitalised word run straight into a word that repeats it).
+2. A block that is the concatenation of other blocks of the page is replaced by those
+   finer blocks, in its reading order. What lies between them becomes blocks of its own
+   (typically sub-headings that had no separator); a photo credit at the end is dropped.
+   A block that is one text repeated ("X X") becomes X.
+3. Each block is kept once, at its first place. Near repeats count as repeats: the same
+   text but for spacing or punctuation, or but for a trailing credit (the variant without
+   the credit is kept). A long block contained whole in another kept block is a repeat too
+   (a pull quote, a lead repeated in the first paragraph).
+
+Work is bounded: pages with more than MAX_BLOCKS blocks get exact repeats removed only.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from crawler.extract.normalize import normalize_paragraph
+
+MAX_BLOCKS = 3000
+MIN_PIECE = 3  # key characters: shorter blocks are never matched inside others
+MIN_COVERAGE = 0.5  # share of a block its pieces must cover before it is split
+MIN_CONTAINED = 40  # key characters: shorter blocks are never dropped as "contained"
+MIN_CONTAINED_WORDS = 5
+_PREFIX = 6
+_CREDIT = re.compile(
+    r"(?:^|(?<=[\s.,;:!?)»\"]))[(\[]?\s*(?:©|(?:сүрөттүн булагы|сүрөт(?:тө|тер)?|фото(?:су)?|"
+    r"видео|photo|булак|source)\s*[:.,-]).{0,80}$",
+    re.IGNORECASE,
+)
+_OPENERS = "«“„‘([{\"'–—-"
+_CLOSERS = ".,;:!?…)]}»”’\"'"
+
+
+@dataclass(frozen=True, slots=True)
+class _Keyed:
+    """A normalised text, its match key, where each key character sits in the text, and
+    the key positions where a word starts (where a piece may begin or end)."""
+
+    text: str
+    key: str
+    spans: tuple[int, ...]
+    starts: tuple[int, ...]
+
+    @classmethod
+    def of(cls, text: str) -> _Keyed:
+        chars: list[str] = []
+        spans: list[int] = []
+        starts: list[int] = []
+        previous = ""
+        for index, char in enumerate(text):
+            if not char.isalnum():
+                previous = char
+                continue
+            if not previous.isalnum() or (previous.islower() and char.isupper()):
+                starts.append(len(chars))
+            previous = char
+            for part in char.casefold():
+                chars.append(part)
+                spans.append(index)
+        return cls(text, "".join(chars), tuple(spans), tuple(starts))
+
+    def boundary(self, k: int) -> bool:
+        """A word starts at key position k (or the text ends there): a piece may begin
+        or end there. "…жатат.Актау" and "АктауАктаудагы" have one at the capital."""
+        if k >= len(self.key):
+            return True
+        at = bisect_left(self.starts, k)
+        return at < len(self.starts) and self.starts[at] == k
+
+    def slice(self, start: int, end: int) -> str:
+        """The text from key position start up to key position end, trimmed of the
+        punctuation that belongs to the neighbouring pieces."""
+        left = 0 if start == 0 else self.spans[start - 1] + 1
+        right = len(self.text) if end >= len(self.key) else self.spans[end]
+        piece = self.text[left:right].strip()
+        piece = piece.lstrip(_CLOSERS + " ") if start > 0 else piece
+        return piece.rstrip(_OPENERS + " ") if end < len(self.key) else piece
+
+
+def dedupe_blocks(blocks: Iterable[str]) -> list[str]:
+    """The blocks of one page, each piece of text once, in reading order."""
+    keyed: list[_Keyed] = []
+    for block in blocks:
+        for part in split_glued_headings(normalize_paragraph(block)):
+            item = _Keyed.of(part)
+            if item.key:
+                keyed.append(item)
+    if len(keyed) > MAX_BLOCKS:
+        return _first_of_each(keyed)
+    atoms = _decompose(keyed)
+    sequence = [atom for block in keyed for atom in atoms[block.key]]
+    return [atom.text for atom in _drop_contained(_keep_first(sequence))]
+
+
+def _first_of_each(blocks: list[_Keyed]) -> list[str]:
+    seen: set[str] = set()
+    result = []
+    for block in blocks:
+        if block.key not in seen:
+            seen.add(block.key)
+            result.append(block.text)
+    return result
+
+
+MAX_CREDIT_CHARS = 120
+
+
+def is_credit(text: str) -> bool:
+    """A block that is only a photo or source credit ("© Sputnik / …", "Сүрөт: Азаттык")."""
+    return len(text) <= MAX_CREDIT_CHARS and bool(_CREDIT.fullmatch(text.strip()))
+
+
+# --- 1. glued sub-headings ---------------------------------------------------------
+
+_LETTER_RUN = re.compile(r"[^\W\d_](?:[^\W\d_]|-(?=[^\W\d_]))*")
+
+
+def split_glued_headings(text: str) -> list[str]:
+    """Split "…жатат.АктауАктаудагы…" into "…жатат.", "Актау", "Актаудагы…"."""
+    for run in _LETTER_RUN.finditer(text):
+        word = run.group(0)
+        for cut in range(2, len(word) - 1):
+            head, tail = word[:cut], word[cut:]
+            if not (head[0].isupper() and head[-1].islower() and tail[0].isupper()):
+                continue
+            stem = head if len(head) < 5 else head[:-1]
+            if tail.startswith(stem):
+                before = text[: run.start()].strip()
+                after = text[run.start() + cut :]
+                return [*([before] if before else []), head, *split_glued_headings(after)]
+    return [text]
+
+
+# --- 2. concatenations -------------------------------------------------------------
+
+
+class _Pieces:
+    """Blocks seen so far, found by the key characters they start with."""
+
+    def __init__(self) -> None:
+        self._long: dict[str, list[str]] = {}
+        self._short: set[str] = set()
+        self._short_lengths: set[int] = set()
+
+    def add(self, key: str) -> None:
+        if len(key) < MIN_PIECE:
+            return
+        if len(key) >= _PREFIX:
+            bucket = self._long.setdefault(key[:_PREFIX], [])
+            bucket.append(key)
+            bucket.sort(key=len, reverse=True)
+        else:
+            self._short.add(key)
+            self._short_lengths.add(len(key))
+
+    def longest_at(self, block: _Keyed, start: int) -> str | None:
+        key = block.key
+        for candidate in self._long.get(key[start : start + _PREFIX], ()):
+            end = start + len(candidate)
+            if key.startswith(candidate, start) and block.boundary(end):
+                return candidate
+        for length in sorted(self._short_lengths, reverse=True):
+            candidate = key[start : start + length]
+            if candidate in self._short and block.boundary(start + length):
+                return candidate
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Atom:
+    text: str
+    key: str
+
+
+def _decompose(blocks: list[_Keyed]) -> dict[str, list[_Atom]]:
+    """Each distinct block, as the list of atoms it is made of (shortest blocks first,
+    so a block's pieces are already decomposed when it is)."""
+    first: dict[str, _Keyed] = {}
+    for block in blocks:
+        first.setdefault(block.key, block)
+    pieces = _Pieces()
+    atoms: dict[str, list[_Atom]] = {}
+    for key in sorted(first, key=len):
+        block = first[key]
+        atoms[key] = _split(block, pieces, atoms) or [_Atom(block.text, key)]
+        pieces.add(key)
+    return atoms
+
+
+def _split(block: _Keyed, pieces: _Pieces, atoms: dict[str, list[_Atom]]) -> list[_Atom] | None:
+    key = block.key
+    period = (key + key).find(key, 1)
+    if period < len(key):  # "X X": one text repeated
+        half = block.slice(0, period)
+        if _Keyed.of(half).key == key[:period]:  # (a letter that case-folds to two breaks the map)
+            return [_Atom(half, key[:period])]
+    segments: list[tuple[int, int, str | None]] = []  # (start, end, piece key or None for a gap)
+    covered = gap_start = 0
+    for position in block.starts:
+        if position < gap_start:
+            continue  # inside the piece just taken
+        piece = pieces.longest_at(block, position)
+        if piece is None:
+            continue
+        if gap_start < position:
+            segments.append((gap_start, position, None))
+        segments.append((position, position + len(piece), piece))
+        covered += len(piece)
+        gap_start = position + len(piece)
+    if gap_start < len(key):
+        segments.append((gap_start, len(key), None))
+    if covered < MIN_COVERAGE * len(key) or len(segments) < 2:
+        return None
+    result: list[_Atom] = []
+    for start, end, piece in segments:
+        if piece is not None:
+            result.extend(atoms[piece])
+            continue
+        text = block.slice(start, end)
+        if end == len(key) and _CREDIT.fullmatch(text):
+            continue  # "Сүрөт: …" at the end of a block: a credit, not text
+        gap = _Keyed.of(text)
+        if gap.key:
+            result.append(_Atom(text, gap.key))
+    return result
+
+
+# --- 3. first occurrence of each ----------------------------------------------------
+
+
+def _core_key(atom: _Atom) -> str:
+    """The key without a trailing credit ("… Сүрөт: Азаттык")."""
+    match = _CREDIT.search(atom.text)
+    if match and match.start() > 0:
+        return _Keyed.of(atom.text[: match.start()]).key or atom.key
+    return atom.key
+
+
+def _keep_first(atoms: list[_Atom]) -> list[_Atom]:
+    kept: list[_Atom] = []
+    where: dict[str, int] = {}
+    for atom in atoms:
+        core = _core_key(atom)
+        index = where.get(core)
+        if index is None:
+            where[core] = len(kept)
+            kept.append(atom)
+        elif len(atom.key) < len(kept[index].key):
+            kept[index] = atom  # the same text without its credit
+    return kept
+
+
+def _drop_contained(atoms: list[_Atom]) -> list[_Atom]:
+    longer_first = sorted(atoms, key=lambda a: len(a.key), reverse=True)
+    result = []
+    for atom in atoms:
+        contained = (
+            len(atom.key) >= MIN_CONTAINED
+            and len(atom.text.split()) >= MIN_CONTAINED_WORDS
+            and any(
+                len(other.key) > len(atom.key) and atom.key in other.key
+                for other in longer_first
+                if len(other.key) > len(atom.key)
+            )
+        )
+        if not contained:
+            result.append(atom)
+    return result

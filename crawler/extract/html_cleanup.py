@@ -1,0 +1,235 @@
+"""Stage 2: HTML clean-up before trafilatura.
+
+- Carousel clones go, by the markers their libraries put on them (slick, Swiper ≤ 8,
+  Owl, Splide, Glide, tiny-slider, bxSlider; Swiper 9's blank slides). A bare
+  `.cloned` is left alone: sticky-menu scripts use it for copied menus.
+- Carousel controls (arrows, dots, pagination) go.
+- A thumbnail slider (the small twin of a main slider) goes, and so does a carousel
+  whose text is mostly links (related news, most read).
+- Every other carousel in the article is unwrapped into plain paragraphs, so that
+  trafilatura (which drops anything whose class says "slide", anything aria-hidden,
+  and text nested deep in <div>s) sees each real slide once, as ordinary text.
+- A source's drop selectors remove what is never article text; its body selector
+  picks the article container.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from cssselect import GenericTranslator, SelectorError
+from lxml import etree
+from lxml.html import HtmlElement, document_fromstring
+from lxml.html import builder as E
+
+from crawler.extract.errors import NoArticle
+from crawler.extract.rules import ExtractionRules
+
+_CLONE_CLASSES = (
+    "slick-cloned",
+    "swiper-slide-duplicate",
+    "splide__slide--clone",
+    "glide__slide--clone",
+    "tns-slide-cloned",
+    "bx-clone",
+    "swiper-slide-blank",
+)
+_CAROUSEL_CLASSES = (
+    # outer containers
+    "slick-slider", "swiper", "swiper-container", "owl-carousel", "splide", "glide",
+    "tns-outer", "bx-wrapper", "carousel", "flickity-enabled",
+    # tracks, for pages saved without their outer container
+    "slick-track", "swiper-wrapper", "owl-stage", "splide__list", "glide__slides",
+    "tns-slider", "bxslider", "carousel-inner", "flickity-slider",
+)  # fmt: skip
+_CONTROL_CLASSES = (
+    "slick-arrow", "slick-dots", "owl-nav", "owl-dots", "swiper-pagination",
+    "swiper-button-next", "swiper-button-prev", "swiper-scrollbar", "splide__arrows",
+    "splide__pagination", "glide__arrows", "glide__bullets", "tns-nav", "tns-controls",
+    "tns-liveregion", "bx-controls", "carousel-indicators", "carousel-control-prev",
+    "carousel-control-next", "flickity-button", "flickity-page-dots",
+)  # fmt: skip
+_THUMBNAIL_CLASS = re.compile(r"thumb|^(?:slider|gallery|carousel)-nav\d*$")
+LINK_DENSE = 0.5
+
+
+_CLONE_SET = frozenset(_CLONE_CLASSES)
+_CAROUSEL_SET = frozenset(_CAROUSEL_CLASSES)
+_CONTROL_SET = frozenset(_CONTROL_CLASSES)
+_CLASSED = etree.XPath("//*[@class]")
+
+
+def _by_class(root: HtmlElement) -> tuple[list[HtmlElement], list[HtmlElement], list[HtmlElement]]:
+    """Clones, controls and carousels, in document order, in one pass over the tree."""
+    clones, controls, carousels = [], [], []
+    for element in _CLASSED(root):
+        classes = set(element.get("class", "").split())
+        if classes & _CLONE_SET or {"owl-item", "cloned"} <= classes:
+            clones.append(element)
+        elif classes & _CONTROL_SET:
+            controls.append(element)
+        elif classes & _CAROUSEL_SET:
+            carousels.append(element)
+    return clones, controls, carousels
+
+
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+
+
+def parse_html(text: str) -> HtmlElement:
+    """An lxml document for the page; broken HTML is repaired, not refused."""
+    text = _XML_DECLARATION.sub("", text, count=1)
+    try:
+        return document_fromstring(text)
+    except (etree.ParserError, ValueError) as exc:
+        raise NoArticle(f"not HTML: {exc}") from None
+
+
+@lru_cache(maxsize=512)
+def compile_selector(css: str) -> etree.XPath:
+    """A CSS selector as compiled XPath; ValueError says what is wrong with it."""
+    try:
+        return etree.XPath(GenericTranslator().css_to_xpath(css))
+    except (SelectorError, etree.XPathSyntaxError) as exc:
+        raise ValueError(f"invalid CSS selector {css!r}: {exc}") from None
+
+
+def select(root: HtmlElement, css: str) -> list[HtmlElement]:
+    return [el for el in compile_selector(css)(root) if isinstance(el, HtmlElement)]
+
+
+def clean_page(root: HtmlElement, rules: ExtractionRules) -> HtmlElement:
+    """The tree trafilatura should read. Changes `root` in place."""
+    clones, controls, carousels = _by_class(root)
+    for element in clones + controls:
+        _drop(element)
+    for css in rules.drop_selectors:
+        for element in select(root, css):
+            _drop(element)
+    body = _first(root, rules.body_selector)
+    for carousel in _outermost([c for c in carousels if _attached(c, root)]):
+        if _is_thumbnails(carousel) or link_density(carousel) > LINK_DENSE:
+            _drop(carousel)
+        elif body is None or _is_within(carousel, body):
+            _unwrap(carousel)
+    _text_divs_to_paragraphs(body if body is not None else root)
+    if body is None:
+        return root
+    body.tail = None
+    return E.HTML(E.BODY(E.ARTICLE(body)))
+
+
+def _attached(element: HtmlElement, root: HtmlElement) -> bool:
+    """Still in the tree (not inside something dropped since the tree was scanned)."""
+    return element.getroottree().getroot() is root
+
+
+def _first(root: HtmlElement, css: str | None) -> HtmlElement | None:
+    if not css:
+        return None
+    found = select(root, css)
+    return found[0] if found else None
+
+
+def _drop(element: HtmlElement) -> None:
+    if element.getparent() is not None:
+        element.drop_tree()
+
+
+def _outermost(elements: list[HtmlElement]) -> list[HtmlElement]:
+    chosen = set(elements)
+    return [
+        el for el in elements if el.getparent() is not None and not chosen & set(el.iterancestors())
+    ]
+
+
+def _is_within(element: HtmlElement, container: HtmlElement) -> bool:
+    return element is container or any(a is container for a in element.iterancestors())
+
+
+def _is_thumbnails(carousel: HtmlElement) -> bool:
+    classes = (carousel.get("class") or "").split()
+    return any(_THUMBNAIL_CLASS.search(name) for name in classes)
+
+
+def link_density(element: HtmlElement) -> float:
+    """The share of an element's text that sits inside links."""
+    total = len("".join(element.itertext()).split())
+    if total == 0:
+        return 0.0
+    linked = sum(len("".join(a.itertext()).split()) for a in element.iter("a"))
+    return linked / total
+
+
+_OUTSIDE_CHROME = (
+    "not(ancestor::nav or ancestor::header or ancestor::footer or ancestor::aside"
+    " or ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)"
+)
+_CONTENT_TEXT = etree.XPath(f"//body//text()[{_OUTSIDE_CHROME}]")
+_LINK_TEXT = etree.XPath(f"//body//a//text()[{_OUTSIDE_CHROME}]")
+
+
+def content_link_share(tree: HtmlElement) -> float:
+    """Link text's share of the page's text outside navigation, header, footer and asides."""
+    total = sum(len(str(text).split()) for text in _CONTENT_TEXT(tree))
+    linked = sum(len(str(text).split()) for text in _LINK_TEXT(tree))
+    return linked / total if total else 0.0
+
+
+_INLINE = {
+    "a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "i", "kbd", "mark",
+    "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var", "font",
+}  # fmt: skip
+_INLINE_OR_BREAK = _INLINE | {"br"}
+_SKIP = {"script", "style", "noscript", "template", "img", "picture", "svg", "video", "iframe",
+         "button", "input", "select", "textarea"}  # fmt: skip
+
+
+def _text_divs_to_paragraphs(body: HtmlElement) -> None:
+    """A <div> that holds text and only inline elements is a paragraph (Sputnik writes
+    its paragraphs so): say so, or trafilatura may keep the <p>s beside it and drop it."""
+    for div in body.iter("div"):
+        inline_only = all(isinstance(c.tag, str) and c.tag in _INLINE_OR_BREAK for c in div)
+        if inline_only and div.text_content().strip():
+            div.tag = "p"
+
+
+def _unwrap(carousel: HtmlElement) -> None:
+    """Replace the carousel by a plain <div> of <p>s, one per block of text, in order.
+
+    Nothing of the carousel's markup survives to make trafilatura skip it (classes
+    with "slide", aria-hidden, inline styles), nor its nesting (trafilatura loses
+    text buried in many levels of <div>).
+    """
+    blocks: list[str] = []
+    _text_blocks(carousel, blocks)
+    flat = E.DIV(*(E.P(text) for text in blocks))
+    flat.tail = carousel.tail
+    parent = carousel.getparent()
+    if parent is not None:
+        parent.replace(carousel, flat)
+
+
+def _text_blocks(element: HtmlElement, blocks: list[str]) -> None:
+    current = [element.text or ""]
+
+    def flush() -> None:
+        text = " ".join("".join(current).split())
+        if text:
+            blocks.append(text)
+        current.clear()
+
+    for child in element:
+        tag = child.tag if isinstance(child.tag, str) else ""
+        if tag in _SKIP or not tag:
+            pass
+        elif tag == "br":
+            flush()
+        elif tag in _INLINE:
+            current.append(child.text_content())
+        else:
+            flush()
+            _text_blocks(child, blocks)
+        current.append(child.tail or "")
+    flush()

@@ -1,0 +1,93 @@
+"""The extraction pipeline: page bytes + URL + source rules → Article.
+
+decode → parse → metadata → HTML clean-up → trafilatura → block de-duplication →
+Kyrgyz normalisation → language. Pure: the same bytes give the same Article in any
+process and any order. Work is bounded by the input size and element count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from crawler import __version__
+from crawler.extract.article import Article
+from crawler.extract.blocks import TRAFILATURA_VERSION, main_text_blocks
+from crawler.extract.decode import decode_html
+from crawler.extract.dedup import dedupe_blocks, is_credit
+from crawler.extract.errors import NoArticle
+from crawler.extract.html_cleanup import clean_page, content_link_share, parse_html
+from crawler.extract.language import detect_language
+from crawler.extract.metadata import read_metadata
+from crawler.extract.normalize import match_key
+from crawler.extract.rules import NO_RULES, ExtractionRules
+
+EXTRACTOR = f"kgnews-{__version__} trafilatura-{TRAFILATURA_VERSION}"
+MAX_INPUT_BYTES = 10 * 1024 * 1024
+MAX_ELEMENTS = 100_000
+MIN_WORDS = 20
+MAX_LINK_SHARE = 0.5
+
+
+def extract_article(
+    data: bytes,
+    url: str,
+    rules: ExtractionRules = NO_RULES,
+    content_type: str | None = None,
+) -> Article:
+    """The article on the page; NoArticle (with the reason) when there is none."""
+    if len(data) > MAX_INPUT_BYTES:
+        raise NoArticle(
+            f"page is {len(data) / 1_000_000:.1f} MB, over the "
+            f"{MAX_INPUT_BYTES // (1024 * 1024)} MiB limit"
+        )
+    text, _encoding = decode_html(data, content_type)
+    root = parse_html(text)
+    elements = sum(1 for _ in root.iter())
+    if elements > MAX_ELEMENTS:
+        raise NoArticle(f"page has {elements} HTML elements, over the {MAX_ELEMENTS} limit")
+    meta = read_metadata(root, url, rules)
+    tree = clean_page(root, rules)
+    signatures = {match_key(text) for text in rules.drop_paragraphs}
+    blocks = [
+        block
+        for block in dedupe_blocks(main_text_blocks(tree, url))
+        if not is_credit(block) and match_key(block) not in signatures
+    ]
+    paragraphs = _without_title(blocks, meta.title)
+    if not paragraphs:
+        raise NoArticle("no article text found on the page")
+    words = sum(len(p.split()) for p in paragraphs)
+    if not meta.is_article:
+        if words < MIN_WORDS:
+            raise NoArticle(f"only {words} words of text and no article markup: not an article")
+        link_share = content_link_share(tree)
+        if link_share > MAX_LINK_SHARE:
+            raise NoArticle(
+                f"{link_share:.0%} of the text is links and there is no article "
+                "markup: a listing page, not an article"
+            )
+    return Article(
+        url=meta.canonical_url or url,
+        title=meta.title or "",
+        paragraphs=tuple(paragraphs),
+        lead=meta.lead,
+        authors=meta.authors,
+        published_at=meta.published_at,
+        modified_at=meta.modified_at,
+        language=detect_language("\n".join(paragraphs)),
+        tags=meta.tags,
+        image_url=meta.image_url,
+        extractor=EXTRACTOR,
+    )
+
+
+def clean_text(lines: Iterable[str]) -> list[str]:
+    """Stages 4 and 5 on text that was already extracted: one paragraph a line, in and out."""
+    return dedupe_blocks(lines)
+
+
+def _without_title(paragraphs: list[str], title: str | None) -> list[str]:
+    """The body without a first line that only repeats the title (the h1 inside the body)."""
+    if paragraphs and title and match_key(paragraphs[0]) == match_key(title):
+        return paragraphs[1:]
+    return paragraphs

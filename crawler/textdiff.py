@@ -1,0 +1,86 @@
+"""Word-level differences between two versions of an article. Pure functions.
+
+Paragraphs are aligned first; a paragraph that changed is compared word by word;
+paragraphs that did not change are not reported at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from typing import Literal
+
+Kind = Literal["same", "removed", "added"]
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    kind: Kind
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ParagraphChange:
+    old_number: int | None
+    """1-based paragraph number in the older version (None: the paragraph is new)."""
+    new_number: int | None
+    segments: list[Segment]
+
+
+def diff_words(old: str, new: str) -> list[Segment]:
+    """`old` → `new` as runs of kept, removed and added words."""
+    a, b = old.split(), new.split()
+    segments: list[Segment] = []
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            segments.append(Segment("same", " ".join(a[i1:i2])))
+            continue
+        if i2 > i1:
+            segments.append(Segment("removed", " ".join(a[i1:i2])))
+        if j2 > j1:
+            segments.append(Segment("added", " ".join(b[j1:j2])))
+    return segments
+
+
+def diff_paragraphs(old: list[str], new: list[str]) -> list[ParagraphChange]:
+    """The paragraphs that changed, were removed or were added, in reading order."""
+    changes: list[ParagraphChange] = []
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        pairs = max(i2 - i1, j2 - j1)
+        for k in range(pairs):
+            i, j = i1 + k, j1 + k
+            before = old[i] if i < i2 else ""
+            after = new[j] if j < j2 else ""
+            changes.append(
+                ParagraphChange(
+                    i + 1 if i < i2 else None,
+                    j + 1 if j < j2 else None,
+                    diff_words(before, after),
+                )
+            )
+    return changes
+
+
+def chars_changed(old: str, new: str) -> tuple[int, int]:
+    """(characters added, characters removed) from `old` to `new`, counting the words
+    that a word-level diff adds and removes (spaces between them included)."""
+    added = removed = 0
+    for segment in diff_words(old, new):
+        if segment.kind == "added":
+            added += len(segment.text)
+        elif segment.kind == "removed":
+            removed += len(segment.text)
+    return added, removed
+
+
+def words_changed(old: str, new: str) -> tuple[int, int]:
+    """(words added, words removed) from `old` to `new`."""
+    added = removed = 0
+    for segment in diff_words(old, new):
+        if segment.kind == "added":
+            added += len(segment.text.split())
+        elif segment.kind == "removed":
+            removed += len(segment.text.split())
+    return added, removed
