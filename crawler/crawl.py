@@ -1,0 +1,89 @@
+"""Running a crawl: settings for it, the Scrapy process, and what it found."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from scrapy.crawler import Crawler, CrawlerProcess
+from scrapy.settings import Settings
+
+from crawler import __version__
+from crawler.clock import Clock, utc_now
+from crawler.progress import SourceSummary, summarize
+from crawler.sources.model import Source
+from crawler.spiders.news import NewsSpider
+
+CONTACT_ENV = "KGNEWS_CONTACT_URL"
+
+
+def crawl_settings(db_url: str, overrides: Mapping[str, Any] | None = None) -> Settings:
+    """kgnews's Scrapy settings for a crawl into `db_url`."""
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    settings.set("KGNEWS_DATABASE_URL", db_url, priority="cmdline")
+    contact = os.environ.get(CONTACT_ENV)
+    if contact:
+        settings.set("KGNEWS_CONTACT_URL", contact, priority="cmdline")
+        settings.set(
+            "USER_AGENT",
+            f"kgnews/{__version__} (Kyrgyz news archive; +{contact})",
+            priority="cmdline",
+        )
+    for name, value in (overrides or {}).items():
+        settings.set(name, value, priority="cmdline")
+    return settings
+
+
+@dataclass(frozen=True)
+class CrawlResult:
+    run_id: int | None
+    """None when every source asked for was being crawled by another run."""
+    status: str
+    sources: list[SourceSummary]
+    already_running: dict[str, int]
+    """Sources left alone because another run is crawling them (source → run id)."""
+    warc_error: str | None = None
+    """Why raw pages could not be kept, if they could not (the crawl stopped there)."""
+
+    @property
+    def unreachable(self) -> list[SourceSummary]:
+        return [s for s in self.sources if s.unreachable]
+
+    @property
+    def exit_code(self) -> int:
+        """0 when the crawl ran and every source answered, or another run has it all in
+        hand; 1 otherwise."""
+        if self.run_id is None:
+            return 0
+        ok = self.status == "finished" and not self.unreachable and not self.warc_error
+        return 0 if ok else 1
+
+
+def result_of(crawler: Crawler, keys: list[str]) -> CrawlResult:
+    stats = crawler.stats
+    assert stats is not None
+    busy: dict[str, int] = stats.get_value("kgnews/already_running") or {}
+    return CrawlResult(
+        run_id=stats.get_value("kgnews/run_id"),
+        status=str(stats.get_value("kgnews/run_status", "failed")),
+        sources=summarize(stats, [key for key in keys if key not in busy]),
+        already_running=busy,
+        warc_error=stats.get_value("kgnews/warc_error"),
+    )
+
+
+def run_crawl(
+    sources: list[Source],
+    db_url: str,
+    overrides: Mapping[str, Any] | None = None,
+    clock: Clock = utc_now,
+) -> CrawlResult:
+    """Crawl `sources` into the archive at `db_url`, in this process; blocks until done."""
+    process = CrawlerProcess(crawl_settings(db_url, overrides))
+    crawler = process.create_crawler(NewsSpider)
+    process.crawl(crawler, source_list=sources, clock=clock)
+    process.start()
+    return result_of(crawler, [s.key for s in sources])

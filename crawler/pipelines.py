@@ -1,0 +1,215 @@
+"""Thin Scrapy glue: a fetched page → extraction → the archive, one transaction each.
+
+Also records, as `fetches` rows with outcome `error`, every fetch that failed
+(the spider's FailedFetch items) and every article redirect Scrapy drops before
+fetching it (to another site, or in a loop). Counts go to the crawl's stats, per
+source, for the progress line and the summary.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
+from sqlalchemy import Engine
+from twisted.internet import task
+
+from crawler.capture.warc import RecordRef
+from crawler.extract.errors import NoArticle
+from crawler.extract.pipeline import extract_article
+from crawler.items import ArticlePage, FailedFetch
+from crawler.sources.model import Source
+from crawler.store.engine import make_engine, resolve_url
+from crawler.store.migrate import ensure_schema
+from crawler.store.runs import HEARTBEAT_EVERY, Holder, begin_run, finish_run, heartbeat
+from crawler.store.versioning import FetchInfo, ensure_source, store_article, store_fetch
+
+logger = logging.getLogger(__name__)
+PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "application/xml", "text/xml")
+# Close reasons: finished, or ended early as asked (--max-pages, --max-minutes).
+FINISHED = {"finished", "closespider_pagecount", "closespider_timeout", "closespider_itemcount"}
+_CLOSE_STATUS = {"shutdown": "interrupted"}
+
+
+class ArchivePipeline:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.engine: Engine | None = None
+        self.run_id: int | None = None
+        self.heartbeat: task.LoopingCall | None = None
+        self.source_ids: dict[str, int] = {}
+        crawler.signals.connect(self.request_dropped, signal=signals.request_dropped, weak=False)
+        crawler.signals.connect(
+            self.request_scheduled, signal=signals.request_scheduled, weak=False
+        )
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
+        return cls(crawler)
+
+    @property
+    def sources(self) -> dict[str, Source]:
+        return self.crawler.spider.sources  # type: ignore[union-attr,no-any-return]
+
+    def open_spider(self, spider: Spider | None = None) -> None:
+        settings = self.crawler.settings
+        self.engine = make_engine(resolve_url(settings.get("KGNEWS_DATABASE_URL")))
+        ensure_schema(self.engine, migrate_if_empty=True)
+        for source in self.sources.values():
+            self.source_ids[source.key] = ensure_source(
+                self.engine, source.key, source.name, source.base_url, source.language
+            )
+        start = begin_run(self.engine, list(self.sources), self._now(), Holder.this_process())
+        self.run_id = start.run_id
+        stats = self.crawler.stats
+        stats.set_value("kgnews/already_running", start.busy)
+        stats.set_value("kgnews/run_id", self.run_id)
+        # Crawl only what this run could lock; the rest is another run's.
+        spider_sources = self.crawler.spider.sources  # type: ignore[union-attr]
+        for key in start.busy:
+            spider_sources.pop(key, None)
+        if self.run_id is not None:
+            every = HEARTBEAT_EVERY.total_seconds()
+            self.heartbeat = task.LoopingCall(heartbeat, self.engine, self.run_id, self._now)
+            self.heartbeat.start(every, now=False)
+
+    def close_spider(self, spider: Spider | None = None) -> None:
+        if self.heartbeat is not None and self.heartbeat.running:
+            self.heartbeat.stop()
+        if self.engine is None:
+            return
+        if self.run_id is not None:
+            reason = str(self.crawler.stats.get_value("finish_reason", "finished"))
+            status = "finished" if reason in FINISHED else _CLOSE_STATUS.get(reason, "failed")
+            self.crawler.stats.set_value("kgnews/run_status", status)
+            finish_run(self.engine, self.run_id, status, self._now())
+        self.engine.dispose()
+
+    def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+        if isinstance(item, ArticlePage):
+            self._archive(item)
+        elif isinstance(item, FailedFetch):
+            self._failed(item)
+        return item
+
+    # --------------------------------------------------------------------------------
+
+    def _archive(self, page: ArticlePage) -> None:
+        assert self.engine is not None
+        source = self.sources[page.source]
+        fetch = self._fetch(
+            source.key, page.url, page.fetched_at, page.status, page.warc,
+            etag=page.etag, last_modified=page.last_modified, bytes=len(page.body),
+            elapsed_ms=page.elapsed_ms,
+        )  # fmt: skip
+        if page.warc_error is not None:  # the raw page could not be kept: do not archive it
+            self._count(source.key, "error")
+            store_fetch(self.engine, fetch, "error", error=f"not archived: {page.warc_error}")
+            return
+        if page.status == 304:  # a revisit the site answered "not modified": no extraction
+            self._count(source.key, "not_modified")
+            store_fetch(self.engine, fetch, "not_modified", article_url=page.article_url)
+            return
+        media_type = (page.content_type or "text/html").split(";")[0].strip().lower()
+        if media_type not in PAGE_TYPES:
+            self._count(source.key, "error")
+            store_fetch(
+                self.engine, fetch, "error", error=f"not a web page: content type {media_type}"
+            )
+            return
+        try:
+            article = extract_article(page.body, page.url, source.rules, page.content_type)
+        except NoArticle as exc:
+            self._count(source.key, "error")
+            store_fetch(self.engine, fetch, "error", error=f"no article: {exc}")
+            return
+        article = replace(article, url=source.canonical_for(page.url, article.url))
+        if article.language and article.language != source.language:
+            self._count(source.key, "skipped")
+            store_fetch(
+                self.engine, fetch, "skipped",
+                error=f"language {article.language}; {source.key} keeps {source.language}",
+                article_url=article.url,
+            )  # fmt: skip
+            return
+        result = store_article(self.engine, article, fetch)
+        self._count(source.key, result.outcome)
+
+    def _failed(self, failure: FailedFetch) -> None:
+        assert self.engine is not None
+        self._count(failure.source, "error")
+        if failure.connection_failed:
+            self.crawler.stats.set_value(f"kgnews/{failure.source}/connection_error", failure.error)
+        fetch = self._fetch(
+            failure.source, failure.url, failure.fetched_at, failure.status, failure.warc
+        )
+        article_url = self.sources[failure.source].canonical_for(failure.url)
+        store_fetch(self.engine, fetch, "error", error=failure.error, article_url=article_url)
+
+    def _fetch(
+        self, source: str, url: str, at: datetime, status: int | None, warc: RecordRef | None,
+        **details: Any,
+    ) -> FetchInfo:  # fmt: skip
+        """A fetch of this run, pointing to its WARC record if it has one."""
+        return FetchInfo(
+            url=url, source_id=self.source_ids[source], fetched_at=at, http_status=status,
+            crawl_run_id=self.run_id, **_record(warc), **details,
+        )  # fmt: skip
+
+    def request_scheduled(self, request: Request, spider: Spider | None = None) -> None:
+        """Scrapy's offsite filter drops a redirect to another site, silently: record it."""
+        redirects = request.meta.get("redirect_urls")
+        if request.meta.get("role") == "article" and redirects and not self._on_site(request.url):
+            self._redirect_failed(
+                request, f"redirected to another site ({request.url}); not followed"
+            )
+
+    def request_dropped(self, request: Request, spider: Spider | None = None) -> None:
+        """A redirect back to a page this run already fetched is dropped: a loop."""
+        redirects = request.meta.get("redirect_urls")
+        if request.meta.get("role") == "article" and redirects and self._on_site(request.url):
+            self._redirect_failed(
+                request, f"redirect loop ({' → '.join([*redirects, request.url])})"
+            )
+
+    def _on_site(self, url: str) -> bool:
+        host = urlsplit(url).hostname or ""
+        allowed = getattr(self.crawler.spider, "allowed_domains", None) or []
+        return any(host == domain or host.endswith("." + domain) for domain in allowed)
+
+    def _redirect_failed(self, request: Request, reason: str) -> None:
+        if self.engine is None:
+            return
+        self._failed(
+            FailedFetch(
+                source=request.meta["source"],
+                url=request.meta["redirect_urls"][0],
+                error=f"article: {reason}",
+                fetched_at=self._now(),
+                role="article",
+            )
+        )
+
+    def _count(self, source: str, outcome: str) -> None:
+        self.crawler.stats.inc_value(f"kgnews/{source}/{outcome}")
+        self.crawler.stats.inc_value(f"kgnews/all/{outcome}")
+
+    def _now(self) -> Any:
+        return self.crawler.spider.clock()  # type: ignore[union-attr]
+
+
+def _record(ref: RecordRef | None) -> dict[str, Any]:
+    """The fetches columns that point to a WARC record."""
+    if ref is None:
+        return {}
+    return {
+        "warc_file": ref.file,
+        "warc_offset": ref.offset,
+        "warc_record_id": ref.record_id,
+        "payload_digest": ref.payload_digest,
+    }

@@ -1,0 +1,76 @@
+"""Scrapy settings for kgnews: politeness, timeouts and size limits, in one place.
+
+Every value here is a default a site's entry in the sources registry or the command
+line may tighten: a source's `delay` and `concurrency` become its download slot, and
+robots.txt Crawl-delay raises that slot's delay (Scrapy parses Crawl-delay but does
+not apply it; crawler.politeness does).
+"""
+
+from crawler import __version__
+
+BOT_NAME = "kgnews"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# Who we are, and where to complain. Set KGNEWS_CONTACT_URL to your own page.
+KGNEWS_CONTACT_URL = "https://github.com/kgnews/kgnews"
+USER_AGENT = f"kgnews/{__version__} (Kyrgyz news archive; +{KGNEWS_CONTACT_URL})"
+
+# Politeness.
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16  # over all sites together
+CONCURRENT_REQUESTS_PER_DOMAIN = 1  # one request at a time per site unless its source says
+DOWNLOAD_DELAY = 1.0  # seconds between requests to one site (a source's `delay` overrides)
+DOWNLOAD_DELAY_JITTER = 0.5  # ±50 %
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 2.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+# Bounds: a page is at most 10 MiB (Scrapy's default is 1 GiB), and waits at most 30 s.
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+DOWNLOAD_TIMEOUT = 30
+DNS_TIMEOUT = 15
+REDIRECT_MAX_TIMES = 5
+DOWNLOAD_FAIL_ON_DATALOSS = True  # a page that stops half way is an error, not an article
+
+# Retries with backoff on 429 and 5xx, honouring Retry-After (crawler.middlewares).
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+KGNEWS_RETRY_BACKOFF_BASE = 2.0  # seconds; doubled on each retry of a request
+KGNEWS_RETRY_AFTER_MAX = 600.0  # a Retry-After longer than this gives up on the page
+
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.RetryAfterMiddleware": 550,
+    "crawler.middlewares.PageBudget": 150,  # after the robots.txt check (100)
+}
+KGNEWS_MAX_PAGES = 0  # kgnews crawl --max-pages: 0 for no limit
+EXTENSIONS = {
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    "crawler.politeness.PoliteThrottle": 0,
+    "crawler.politeness.CrawlDelay": 0,
+    "crawler.progress.Progress": 500,
+    "crawler.capture.extension.WarcCapture": 100,
+    "scrapy.extensions.telnet.TelnetConsole": None,
+}
+ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
+
+# Where the archive is (--db, else KGNEWS_DATABASE_URL, else ./kgnews.sqlite3).
+KGNEWS_DATABASE_URL = None
+
+# Raw responses in WARC files (crawler.capture): a directory, "" for none, or unset for
+# the default, beside the SQLite file (archive.sqlite3 → archive-warc/) or ./kgnews-warc.
+KGNEWS_WARC_DIR = None
+KGNEWS_WARC_MAX_BYTES = 1024**3  # a file rotates past 1 GiB
+
+# Discovery bounds per source and run.
+KGNEWS_MAX_SITEMAPS = 10  # child sitemaps followed from one sitemap index
+KGNEWS_MAX_SITEMAP_URLS = 2000  # article URLs taken from one sitemap
+
+LOG_LEVEL = "INFO"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+FEED_EXPORT_ENCODING = "utf-8"

@@ -1,0 +1,1 @@
+"""Sources are data: TOML files that describe each news site, and their loader."""
