@@ -1,0 +1,105 @@
+"""Crawls that overlap, and a crawl killed with SIGKILL, on SQLite and PostgreSQL.
+
+Each test holds one article request at the mirror (GatedMirrorServer) so it can act
+while a crawl is known to be mid-run; nothing here sleeps.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+from pathlib import Path
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from crawler.demo.mirror import Mirror
+from crawler.store.models import Article, ArticleVersion, CrawlLock, CrawlRun, Fetch
+from tests.crawl.harness import FIXTURES, GatedMirrorServer, user_sources_file
+from tests.helpers import KGNEWS, run_kgnews
+
+SITE = FIXTURES / "user-site"
+FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "RETRY_TIMES=0"]
+
+
+def start_crawl(sources: Path, db_url: str) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if k != "KGNEWS_DATABASE_URL"}
+    return subprocess.Popen(
+        [*KGNEWS, "crawl", "--sources", str(sources), "--db", db_url, *FAST],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+
+
+def test_two_crawls_of_one_source_one_runs_one_says_already_running(
+    archive: Engine, db_url: str, tmp_path: Path
+) -> None:
+    with GatedMirrorServer(Mirror.load(SITE), "/kg/news/101") as server:
+        sources = user_sources_file(tmp_path, server.origin)
+        first = start_crawl(sources, db_url)
+        assert server.arrived.wait(timeout=120), "the first crawl never reached the article"
+        second = run_kgnews("crawl", "--sources", str(sources), "--db", db_url, *FAST)
+        server.gate.set()
+        _out, err = first.communicate(timeout=300)
+
+    assert second.returncode == 0, second.stderr
+    assert "example already running" in second.stderr
+    assert "Traceback" not in second.stderr
+    assert first.returncode == 0, err
+    with Session(archive) as session:
+        runs = session.execute(select(CrawlRun.status, CrawlRun.sources)).all()
+        assert runs == [("finished", ["example"])]  # the second run left no row
+        assert session.scalar(select(func.count()).select_from(Article)) == 3
+        assert session.scalar(select(func.count()).select_from(CrawlLock)) == 0
+
+
+def consistent(engine: Engine) -> None:
+    """No partial version, no orphan rows: every article's current version is its newest,
+    numbered 1..n, and every fetch that names an article names one that exists."""
+    with Session(engine) as session:
+        for article in session.scalars(select(Article)):
+            numbers = list(session.scalars(
+                select(ArticleVersion.version).where(ArticleVersion.article_id == article.id).order_by(ArticleVersion.version)
+            ))  # fmt: skip
+            assert numbers == list(range(1, len(numbers) + 1)) and numbers
+            assert (
+                article.current_version is not None
+                and article.current_version.version == numbers[-1]
+            )
+        orphans = session.scalar(
+            select(func.count()).select_from(Fetch).outerjoin(Article, Article.id == Fetch.article_id)
+            .where(Fetch.article_id.is_not(None), Article.id.is_(None))
+        )  # fmt: skip
+        assert orphans == 0
+
+
+def test_a_killed_run_leaves_a_consistent_archive_and_the_next_run_finishes_it(
+    archive: Engine, db_url: str, tmp_path: Path
+) -> None:
+    site = Path(shutil.copytree(SITE, tmp_path / "site"))
+    with GatedMirrorServer(Mirror.load(site), "/kg/news/103") as server:
+        sources = user_sources_file(tmp_path, server.origin)
+        crawl = start_crawl(sources, db_url)
+        assert server.arrived.wait(timeout=120), "the crawl never reached the last article"
+        os.kill(crawl.pid, signal.SIGKILL)
+        crawl.wait(timeout=60)
+        server.gate.set()
+        consistent(archive)
+        with Session(archive) as session:
+            assert session.execute(select(CrawlRun.status)).scalars().all() == ["running"]
+            assert session.scalar(select(func.count()).select_from(CrawlLock)) == 1
+            stored_before = set(session.scalars(select(Article.url)))
+        assert f"{server.origin}/kg/news/103" not in stored_before
+
+        after = run_kgnews("crawl", "--sources", str(sources), "--db", db_url, *FAST)
+
+    assert after.returncode == 0, after.stdout + after.stderr
+    consistent(archive)
+    with Session(archive) as session:
+        statuses = session.execute(select(CrawlRun.status).order_by(CrawlRun.id)).scalars().all()
+        assert statuses == ["interrupted", "finished"]
+        urls = set(session.scalars(select(Article.url)))
+        assert urls == {f"{server.origin}/kg/news/{n}" for n in (101, 102, 103)}
+        assert session.scalar(select(func.count()).select_from(ArticleVersion)) == 3
+        assert session.scalar(select(func.count()).select_from(CrawlLock)) == 0

@@ -1,0 +1,177 @@
+"""Scheduled, incremental crawls: what is due is fetched again (conditionally), what is
+not due is not, an edit makes exactly one new version. Clocks are set, never slept."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest_twisted
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from crawler.store.models import Article, ArticleVersion, CrawlRun, Fetch
+from tests.crawl.harness import FIXTURES, FixedClock, crawl, serving, user_sources
+from tests.helpers import run_kgnews
+
+SITE = FIXTURES / "user-site"
+T1 = datetime(2024, 6, 3, 16, 0, tzinfo=UTC)  # article 103 is 6¼ h old, 102 two days, 101 two weeks
+EDITED = ("Сатуучулар бааны мал жемдин кымбатташы менен түшүндүрүштү.",
+          "Сатуучулар бааны мал жемдин жана күйүүчү майдын кымбатташы менен түшүндүрүштү.")  # fmt: skip
+
+
+def copy_site(tmp_path: Path) -> Path:
+    return Path(shutil.copytree(SITE, tmp_path / "site"))
+
+
+def article_requests(server: object) -> list[tuple[str, dict[str, str]]]:
+    return [
+        (path, headers) for _m, path, headers in server.requests if path.startswith("/kg/news/")
+    ]  # type: ignore[attr-defined]
+
+
+def run_outcomes(engine: Engine, run_id: int) -> dict[str, str]:
+    with Session(engine) as session:
+        rows = session.execute(select(Fetch.url, Fetch.outcome).where(Fetch.crawl_run_id == run_id))
+        return {url.rsplit("/", 1)[-1]: outcome for url, outcome in rows}
+
+
+def versions_of(engine: Engine) -> dict[str, list[int]]:
+    with Session(engine) as session:
+        rows = session.execute(
+            select(Article.url, ArticleVersion.version)
+            .join(ArticleVersion, ArticleVersion.article_id == Article.id)
+            .order_by(ArticleVersion.version)
+        )
+        found: dict[str, list[int]] = {}
+        for url, number in rows:
+            found.setdefault(url.rsplit("/", 1)[-1], []).append(number)
+        return found
+
+
+@pytest_twisted.inlineCallbacks
+def test_an_edit_between_runs_is_one_new_version_and_diff_shows_only_it(
+    archive: Engine, db_url: str, tmp_path: Path
+) -> None:
+    site = copy_site(tmp_path)
+    with serving(site) as (server,):
+        sources = user_sources(site / "sources.toml.in", server.origin)
+        first = yield crawl(sources, db_url, FixedClock(T1))
+        page = site / "kg" / "news" / "103.html"
+        page.write_text(page.read_text(encoding="utf-8").replace(*EDITED), encoding="utf-8")
+        second = yield crawl(sources, db_url, FixedClock(T1 + timedelta(minutes=61)))
+        url = f"{server.origin}/kg/news/103"
+
+    assert run_outcomes(archive, first.run_id) == {"101": "new", "102": "new", "103": "new"}
+    # An hour on, only 103 (under a day old: hourly) is due; it changed.
+    assert run_outcomes(archive, second.run_id) == {"103": "changed"}
+    assert versions_of(archive) == {"101": [1], "102": [1], "103": [1, 2]}
+
+    diff = run_kgnews("diff", url, "--db", db_url, "--no-color")
+    assert diff.returncode == 0, diff.stderr
+    lines = diff.stdout.strip().splitlines()
+    assert lines[0].startswith(f"{url}: version 1") and "→ version 2" in lines[0]
+    assert lines[1:] == [
+        "¶2: Сатуучулар бааны мал жемдин {+жана күйүүчү майдын+} кымбатташы менен түшүндүрүштү."
+    ]
+
+    history = run_kgnews("history", url, "--db", db_url)
+    assert "+3 −0 words" in history.stdout
+
+
+@pytest_twisted.inlineCallbacks
+def test_an_unchanged_site_answers_revisits_with_304_and_no_version(
+    archive: Engine, db_url: str, tmp_path: Path
+) -> None:
+    with serving(copy_site(tmp_path)) as (server,):
+        sources = user_sources(SITE / "sources.toml.in", server.origin)
+        yield crawl(sources, db_url, FixedClock(T1))
+        before = len(article_requests(server))
+        later = yield crawl(sources, db_url, FixedClock(T1 + timedelta(days=4)))  # all three due
+        revisits = article_requests(server)[before:]
+
+    assert run_outcomes(archive, later.run_id) == {
+        "101": "not_modified",
+        "102": "not_modified",
+        "103": "not_modified",
+    }
+    assert versions_of(archive) == {"101": [1], "102": [1], "103": [1]}
+    assert len(revisits) == 3
+    assert all(
+        "If-None-Match" in headers and "If-Modified-Since" in headers for _, headers in revisits
+    )
+    with Session(archive) as session:
+        last = session.scalars(select(Article.last_fetched_at)).all()
+    assert set(last) == {T1 + timedelta(days=4)}
+
+
+@pytest_twisted.inlineCallbacks
+def test_what_is_not_due_is_not_fetched_unless_recheck_all(
+    archive: Engine, db_url: str, tmp_path: Path
+) -> None:
+    with serving(copy_site(tmp_path)) as (server,):
+        sources = user_sources(SITE / "sources.toml.in", server.origin)
+        yield crawl(sources, db_url, FixedClock(T1))
+        fetched_once = len(article_requests(server))
+        soon = yield crawl(sources, db_url, FixedClock(T1 + timedelta(minutes=5)))
+        after_soon = len(article_requests(server))
+        forced = yield crawl(
+            sources, db_url, FixedClock(T1 + timedelta(minutes=6)), {"KGNEWS_RECHECK": "all"}
+        )
+        after_forced = len(article_requests(server))
+        never = yield crawl(
+            sources, db_url, FixedClock(T1 + timedelta(days=4)), {"KGNEWS_RECHECK": "none"}
+        )
+
+    assert fetched_once == 3
+    assert after_soon == 3 and run_outcomes(archive, soon.run_id) == {}
+    assert after_forced == 6 and set(run_outcomes(archive, forced.run_id).values()) == {
+        "not_modified"
+    }
+    assert run_outcomes(archive, never.run_id) == {}
+
+
+@pytest_twisted.inlineCallbacks
+def test_a_sitemap_lastmod_older_than_the_last_fetch_skips_the_page(
+    archive: Engine, db_url: str, tmp_path: Path
+) -> None:
+    site = copy_site(tmp_path)
+    (site / "sitemap.xml").write_text(
+        '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        "<url><loc>https://kabarlar.example/kg/news/102</loc><lastmod>2024-06-01T03:00:00Z</lastmod></url>"
+        "<url><loc>https://kabarlar.example/kg/news/103</loc><lastmod>2024-06-07T00:00:00Z</lastmod></url>"
+        "</urlset>",
+        encoding="utf-8",
+    )
+    template = site / "sources.toml.in"
+    template.write_text(
+        template.read_text(encoding="utf-8").replace(
+            "feeds = [", 'sitemaps = ["{origin}/sitemap.xml"]\nfeeds = ['
+        )
+    )
+    with serving(site) as (server,):
+        sources = user_sources(template, server.origin)
+        yield crawl(sources, db_url, FixedClock(T1))
+        later = yield crawl(sources, db_url, FixedClock(T1 + timedelta(days=4)))  # all due by age
+
+    outcomes = run_outcomes(archive, later.run_id)
+    assert "102" not in outcomes  # lastmod 1 June: unchanged since the fetch of 3 June
+    assert outcomes["103"] == "not_modified" and outcomes["101"] == "not_modified"
+
+
+@pytest_twisted.inlineCallbacks
+def test_runs_are_recorded_with_their_counts(archive: Engine, db_url: str, tmp_path: Path) -> None:
+    with serving(copy_site(tmp_path)) as (server,):
+        sources = user_sources(SITE / "sources.toml.in", server.origin)
+        yield crawl(sources, db_url, FixedClock(T1))
+        yield crawl(sources, db_url, FixedClock(T1 + timedelta(days=4)))
+    with Session(archive) as session:
+        runs = session.scalars(select(CrawlRun).order_by(CrawlRun.id)).all()
+        assert [(r.status, r.sources, r.new_count, r.not_modified_count) for r in runs] == [
+            ("finished", ["example"], 3, 0),
+            ("finished", ["example"], 0, 3),
+        ]
+        assert runs[0].started_at == T1 and runs[1].finished_at == T1 + timedelta(days=4)
+    listing = run_kgnews("runs", "--db", db_url)
+    assert listing.returncode == 0 and listing.stdout.count("finished") == 2
