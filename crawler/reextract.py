@@ -1,0 +1,140 @@
+"""Re-reading kept pages: today's extraction over the WARC records of past fetches.
+
+For each article, the record of its latest archived fetch is read back (a revisit
+record leads to the record that holds its payload), decoded, and extracted with the
+source's current rules. A new version is stored only where the text differs from
+the current one, its `extractor` saying which code produced it. No network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, and_, func, select
+
+from crawler.capture.content import ContentError, decode_body
+from crawler.capture.warc import StoredResponse, WarcReadError, read_record
+from crawler.extract.errors import NoArticle
+from crawler.extract.pipeline import MAX_INPUT_BYTES, extract_article
+from crawler.extract.rules import ExtractionRules
+from crawler.store.engine import database_errors
+from crawler.store.models import Article, Fetch, Source
+from crawler.store.records import first_with_payload
+from crawler.store.versioning import store_reextraction
+
+
+@dataclass(frozen=True, slots=True)
+class KeptPage:
+    article_id: int
+    article_url: str
+    source_key: str
+    url: str
+    fetched_at: datetime
+    warc_file: str
+    warc_offset: int
+    payload_digest: str | None
+
+
+@dataclass
+class Outcome:
+    changed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    unreadable: list[str] = field(default_factory=list)
+    """One line per record that could not be read or extracted: file, offset, why."""
+
+
+def kept_pages(
+    engine: Engine, source: str | None = None, since: datetime | None = None
+) -> list[KeptPage]:
+    """Each article's latest fetch whose full response is in a WARC file."""
+    archived = and_(
+        Fetch.outcome.in_(("new", "changed", "unchanged")), Fetch.warc_file.is_not(None)
+    )
+    latest = (
+        select(Fetch.article_id, func.max(Fetch.fetched_at).label("at"))
+        .where(archived)
+        .group_by(Fetch.article_id)
+        .subquery()
+    )
+    query = (
+        select(
+            Article.id,
+            Article.url,
+            Source.key,
+            Fetch.url,
+            Fetch.fetched_at,
+            Fetch.warc_file,
+            Fetch.warc_offset,
+            Fetch.payload_digest,
+        )
+        .join(latest, latest.c.article_id == Article.id)
+        .join(
+            Fetch, and_(Fetch.article_id == Article.id, Fetch.fetched_at == latest.c.at, archived)
+        )
+        .join(Source, Source.id == Article.source_id)
+        .order_by(Article.id)
+    )
+    if source is not None:
+        query = query.where(Source.key == source)
+    if since is not None:
+        query = query.where(Fetch.fetched_at >= since)
+    with database_errors(engine.url), engine.connect() as connection:
+        pages: dict[int, KeptPage] = {}
+        for article_id, url, key, fetch_url, at, file, offset, digest in connection.execute(query):
+            if file is not None and offset is not None:  # two fetches at one instant: keep one
+                pages.setdefault(
+                    article_id, KeptPage(article_id, url, key, fetch_url, at, file, offset, digest)
+                )
+    return list(pages.values())
+
+
+def reextract(
+    engine: Engine,
+    warc_dir: Path,
+    pages: list[KeptPage],
+    rules_for: Callable[[str], ExtractionRules],
+    step: Callable[[], None] = lambda: None,
+) -> Outcome:
+    outcome = Outcome()
+    for page in pages:
+        try:
+            stored = _payload_record(engine, warc_dir, page)
+            body = decode_body(stored.body, stored.header("Content-Encoding"), MAX_INPUT_BYTES)
+            article = extract_article(
+                body, page.url, rules_for(page.source_key), stored.header("Content-Type")
+            )
+        except (WarcReadError, ContentError) as exc:
+            outcome.unreadable.append(f"{exc}; skipped")
+        except NoArticle as exc:
+            outcome.unreadable.append(
+                f"{warc_dir / page.warc_file} at offset {page.warc_offset}: no article: {exc}"
+            )
+        else:
+            result = store_reextraction(
+                engine, page.article_id, replace(article, url=page.article_url), page.fetched_at
+            )
+            if result.outcome == "unchanged":
+                outcome.unchanged += 1
+            else:
+                outcome.changed.append(page.article_url)
+        step()
+    return outcome
+
+
+def _payload_record(engine: Engine, warc_dir: Path, page: KeptPage) -> StoredResponse:
+    stored = read_record(warc_dir / page.warc_file, page.warc_offset)
+    if stored.record_type != "revisit":
+        return stored
+    original = first_with_payload(engine, page.payload_digest or "")
+    if original is None or (original.warc_file, original.warc_offset) == (
+        page.warc_file,
+        page.warc_offset,
+    ):
+        raise WarcReadError(
+            f"{warc_dir / page.warc_file} at offset {page.warc_offset}: a revisit record whose "
+            "original is not in the archive"
+        )
+    return read_record(warc_dir / original.warc_file, original.warc_offset)
