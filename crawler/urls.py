@@ -74,6 +74,27 @@ def clean_query(query: str, tracking: Iterable[str] = ()) -> str:
     return urlencode(sorted(kept))
 
 
+def without_tracking(url: str, tracking: Iterable[str] = ()) -> str:
+    """`url` with its tracking parameters removed and nothing else touched.
+
+    What the crawler asks for: the same article linked from a feed with ?utm_… and from
+    a listing without is then one request, whichever link is seen first.
+    """
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    drop = {name.lower() for name in tracking} | TRACKING_PARAMETERS
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    kept = [
+        (name, value)
+        for name, value in pairs
+        if name.lower() not in drop and not name.lower().startswith(_TRACKING_PREFIXES)
+    ]
+    if len(kept) == len(pairs):
+        return url
+    return urlunsplit(parts._replace(query=urlencode(kept)))
+
+
 def _canonical_path(path: str, trailing_slash: bool) -> str:
     path = quote(unquote(path or "/"), safe="/:@!$&'()*+,;=-._~%")
     segments = [s for s in path.split("/") if s not in ("amp",)]

@@ -41,6 +41,7 @@ from crawler.middlewares import OverBudget
 from crawler.sources.model import Source
 from crawler.sources.registry import load_registry
 from crawler.store.engine import make_engine, resolve_url
+from crawler.urls import without_tracking
 
 
 class NewsSpider(Spider):
@@ -200,7 +201,8 @@ class NewsSpider(Spider):
             found = known.get(canonical) or known.get(link.url)
             if found is None:
                 self.crawler.stats.inc_value(f"kgnews/{source.key}/articles_found")
-                yield self._request(source, link.url, "article", self.parse_article)
+                url = without_tracking(link.url, source.tracking_params)
+                yield self._request(source, url, "article", self.parse_article)
             else:
                 self._known_ids[key] = found.article_id
                 self._note_lastmod(found.article_id, link)
