@@ -38,6 +38,7 @@ from crawler.fetch_errors import describe_failure
 from crawler.frontier import Frontier, Known, is_due
 from crawler.items import ArticlePage, FailedFetch
 from crawler.middlewares import OverBudget
+from crawler.politeness import pacing
 from crawler.sources.model import Source
 from crawler.sources.registry import load_registry
 from crawler.store.engine import make_engine, resolve_url
@@ -90,10 +91,12 @@ class NewsSpider(Spider):
         # One download slot per source: its delay and concurrency (settings freeze after this).
         slots = dict(crawler.settings.getdict("DOWNLOAD_SLOTS"))
         default_delay = crawler.settings.getfloat("DOWNLOAD_DELAY")
+        jitter = crawler.settings.getfloat("DOWNLOAD_DELAY_JITTER")
         for key, source in spider.sources.items():
             slot: dict[str, float] = {"concurrency": source.concurrency}
-            if source.delay is not None or default_delay:
-                slot["delay"] = source.delay if source.delay is not None else default_delay
+            delay = source.delay if source.delay is not None else default_delay
+            if delay:
+                slot.update(pacing(delay, jitter))  # `delay` is a minimum, jitter adds
             slots.setdefault(key, slot)
         crawler.settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
         spider.recheck = crawler.settings.get("KGNEWS_RECHECK", "due")

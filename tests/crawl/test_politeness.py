@@ -6,18 +6,22 @@ import shutil
 from itertools import pairwise
 from pathlib import Path
 
+import pytest
 import pytest_twisted
+from scrapy.core.downloader import Slot
 from sqlalchemy import Engine
 
 from crawler.demo.mirror import Mirror, MirrorServer
+from crawler.politeness import pacing
 from tests.crawl.harness import FIXTURES, crawl, user_sources
 
 SITE = FIXTURES / "user-site"
 
 
+@pytest.mark.parametrize("jitter", [0.0, 0.5])
 @pytest_twisted.inlineCallbacks
 def test_crawl_delay_from_robots_txt_spaces_the_requests(
-    archive: Engine, db_url: str, tmp_path: Path
+    archive: Engine, db_url: str, tmp_path: Path, jitter: float
 ) -> None:
     site = Path(shutil.copytree(SITE, tmp_path / "site"))
     (site / "robots.txt").write_text("User-agent: *\nDisallow: /admin/\nCrawl-delay: 0.5\n")
@@ -33,9 +37,22 @@ def test_crawl_delay_from_robots_txt_spaces_the_requests(
                 super().do_GET()
 
         server.RequestHandlerClass = Timed
-        yield crawl(user_sources(site / "sources.toml.in", server.origin), db_url)
+        # with jitter (±50 % by default), Scrapy alone would draw delays down to 0.25 s
+        settings = {"DOWNLOAD_DELAY_JITTER": jitter}
+        yield crawl(user_sources(site / "sources.toml.in", server.origin), db_url, None, settings)
         agents = {headers.get("User-Agent", "") for _m, _p, headers in server.requests}
 
     gaps = [later - earlier for earlier, later in pairwise(times[1:])]  # after robots.txt
     assert len(gaps) >= 4 and min(gaps) >= 0.45, gaps
     assert all(agent.startswith("kgnews/") and "+https://" in agent for agent in agents), agents
+
+
+@pytest.mark.parametrize("jitter", [0.0, 0.2, 0.5, 1.0, 3.0])
+def test_jitter_only_ever_adds_to_a_sites_minimum_delay(jitter: float) -> None:
+    settings = pacing(2.0, jitter)
+    slot = Slot(1, settings["delay"], settings["jitter"])
+    draws = [slot.download_delay() for _ in range(5000)]
+    assert min(draws) >= 2.0
+    assert max(draws) <= 2.0 * (1 + jitter) + 1e-9
+    if jitter:  # still random: spread over most of the allowed range
+        assert max(draws) - min(draws) > 0.8 * 2.0 * jitter
