@@ -65,13 +65,7 @@ def canonicalize(
 
 def clean_query(query: str, tracking: Iterable[str] = ()) -> str:
     """A query string without tracking parameters, the rest sorted."""
-    drop = {name.lower() for name in tracking} | TRACKING_PARAMETERS
-    kept = [
-        (name, value)
-        for name, value in parse_qsl(query, keep_blank_values=True)
-        if name.lower() not in drop and not name.lower().startswith(_TRACKING_PREFIXES)
-    ]
-    return urlencode(sorted(kept))
+    return urlencode(sorted(_untracked(parse_qsl(query, keep_blank_values=True), tracking)))
 
 
 def without_tracking(url: str, tracking: Iterable[str] = ()) -> str:
@@ -83,16 +77,21 @@ def without_tracking(url: str, tracking: Iterable[str] = ()) -> str:
     parts = urlsplit(url)
     if not parts.query:
         return url
-    drop = {name.lower() for name in tracking} | TRACKING_PARAMETERS
     pairs = parse_qsl(parts.query, keep_blank_values=True)
-    kept = [
+    kept = _untracked(pairs, tracking)
+    if len(kept) == len(pairs):
+        return url
+    return urlunsplit(parts._replace(query=urlencode(kept)))
+
+
+def _untracked(pairs: list[tuple[str, str]], tracking: Iterable[str]) -> list[tuple[str, str]]:
+    """The query parameters that are not tracking ones (ours and the source's own)."""
+    drop = {name.lower() for name in tracking} | TRACKING_PARAMETERS
+    return [
         (name, value)
         for name, value in pairs
         if name.lower() not in drop and not name.lower().startswith(_TRACKING_PREFIXES)
     ]
-    if len(kept) == len(pairs):
-        return url
-    return urlunsplit(parts._replace(query=urlencode(kept)))
 
 
 def _canonical_path(path: str, trailing_slash: bool) -> str:
