@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from alembic import command
 from alembic.config import Config
@@ -56,21 +57,21 @@ def is_known(revision: str) -> bool:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    _refuse_unknown(engine)
-    with database_errors(engine.url):
-        try:
-            command.upgrade(alembic_config(engine), revision)
-        except CommandError as exc:
-            raise DatabaseError(f"cannot upgrade {describe(engine.url)}: {exc}") from exc
+    _migrate(engine, "upgrade", revision)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
+    _migrate(engine, "downgrade", revision)
+
+
+def _migrate(engine: Engine, direction: Literal["upgrade", "downgrade"], revision: str) -> None:
     _refuse_unknown(engine)
+    move = command.upgrade if direction == "upgrade" else command.downgrade
     with database_errors(engine.url):
         try:
-            command.downgrade(alembic_config(engine), revision)
+            move(alembic_config(engine), revision)
         except CommandError as exc:
-            raise DatabaseError(f"cannot downgrade {describe(engine.url)}: {exc}") from exc
+            raise DatabaseError(f"cannot {direction} {describe(engine.url)}: {exc}") from exc
 
 
 def _refuse_unknown(engine: Engine) -> None:
