@@ -83,27 +83,13 @@ def store_article(engine: Engine, article: ExtractedArticle, fetch: FetchInfo) -
     digest = content_hash(article.title, article.paragraphs)
 
     def write(session: Session) -> StoreResult:
-        row, _created = _locked_article(session, article.url, fetch.source_id, fetch.fetched_at)
-        current = (
-            session.get(ArticleVersion, row.current_version_id) if row.current_version_id else None
-        )
+        row = _locked_article(session, article.url, fetch.source_id, fetch.fetched_at)
         if article.published_at is not None:
             row.published_at = article.published_at
         row.last_fetched_at = max(row.last_fetched_at, fetch.fetched_at)
         row.etag, row.last_modified = fetch.etag, fetch.last_modified
-        if current is not None and current.content_hash == digest:
-            outcome, number = "unchanged", current.version
-        else:
-            number = _next_version_number(session, row.id)
-            version = _new_version(row.id, number, digest, article, fetch.fetched_at, current)
-            session.add(version)
-            session.flush()
-            row.current_version_id = version.id
-            outcome = "new" if number == 1 else "changed"
-            if number > 1:
-                row.last_changed_at = fetch.fetched_at
+        outcome, number = _version_of(session, row, digest, article, fetch.fetched_at)
         session.add(_fetch_row(fetch, outcome, row.id, None))
-        session.flush()
         return StoreResult(outcome, row.id, number)
 
     return in_transaction(engine, write)
@@ -123,19 +109,8 @@ def store_reextraction(
         row = session.scalars(
             select(Article).where(Article.id == article_id).with_for_update()
         ).one()
-        current = (
-            session.get(ArticleVersion, row.current_version_id) if row.current_version_id else None
-        )
-        if current is not None and current.content_hash == digest:
-            return StoreResult("unchanged", row.id, current.version)
-        number = _next_version_number(session, row.id)
-        version = _new_version(row.id, number, digest, article, fetched_at, current)
-        session.add(version)
-        session.flush()
-        row.current_version_id = version.id
-        if number > 1:
-            row.last_changed_at = max(row.last_changed_at or fetched_at, fetched_at)
-        return StoreResult("new" if number == 1 else "changed", row.id, number)
+        outcome, number = _version_of(session, row, digest, article, fetched_at)
+        return StoreResult(outcome, row.id, number)
 
     return in_transaction(engine, write)
 
@@ -163,28 +138,52 @@ def store_fetch(
         if row is not None and outcome == "not_modified":
             row.last_fetched_at = max(row.last_fetched_at, fetch.fetched_at)
         session.add(_fetch_row(fetch, outcome, row.id if row else None, error))
-        session.flush()
         return StoreResult(outcome, row.id if row else None)
 
     return in_transaction(engine, write)
 
 
-def _locked_article(
-    session: Session, url: str, source_id: int, now: datetime
-) -> tuple[Article, bool]:
+def _version_of(
+    session: Session,
+    row: Article,
+    digest: str,
+    article: ExtractedArticle,
+    fetched_at: datetime,
+) -> tuple[str, int]:
+    """The versioning rule, for a locked article row: (outcome, current version number).
+
+    The same text as the current version is `unchanged`; else a version n+1 becomes
+    current, and from version 2 on the article's last change moves (never backwards).
+    """
+    current = (
+        session.get(ArticleVersion, row.current_version_id) if row.current_version_id else None
+    )
+    if current is not None and current.content_hash == digest:
+        return "unchanged", current.version
+    number = _next_version_number(session, row.id)
+    version = _new_version(row.id, number, digest, article, fetched_at, current)
+    session.add(version)
+    session.flush()
+    row.current_version_id = version.id
+    if number > 1:
+        row.last_changed_at = max(row.last_changed_at or fetched_at, fetched_at)
+    return ("new" if number == 1 else "changed"), number
+
+
+def _locked_article(session: Session, url: str, source_id: int, now: datetime) -> Article:
     """The article row for `url`, locked for this transaction; created if new."""
     query = select(Article).where(Article.url == url).with_for_update()
     row = session.scalars(query).one_or_none()
     if row is not None:
-        return row, False
+        return row
     try:
         with session.begin_nested():
             row = Article(source_id=source_id, url=url, first_seen_at=now, last_fetched_at=now)
             session.add(row)
     except IntegrityError:
         # Another writer created it between our SELECT and INSERT: use theirs.
-        return session.scalars(query).one(), False
-    return row, True
+        return session.scalars(query).one()
+    return row
 
 
 def _next_version_number(session: Session, article_id: int) -> int:
