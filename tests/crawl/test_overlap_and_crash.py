@@ -1,7 +1,8 @@
 """Crawls that overlap, and a crawl killed with SIGKILL, on SQLite and PostgreSQL.
 
 Each test holds one article request at the mirror (GatedMirrorServer) so it can act
-while a crawl is known to be mid-run; nothing here sleeps.
+while a crawl is known to be mid-run; nothing here sleeps (the heartbeat runs on a
+twisted task.Clock the test moves).
 """
 
 from __future__ import annotations
@@ -10,14 +11,25 @@ import os
 import shutil
 import signal
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest_twisted
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
+from twisted.internet import task, threads
 
 from crawler.demo.mirror import Mirror
 from crawler.store.models import Article, ArticleVersion, CrawlLock, CrawlRun, Fetch
-from tests.crawl.harness import FIXTURES, GatedMirrorServer, user_sources_file
+from crawler.store.runs import HEARTBEAT_EVERY, STALE_AFTER
+from tests.crawl.harness import (
+    FIXTURES,
+    FixedClock,
+    GatedMirrorServer,
+    crawl,
+    user_sources,
+    user_sources_file,
+)
 from tests.helpers import KGNEWS, run_kgnews
 
 SITE = FIXTURES / "user-site"
@@ -103,3 +115,25 @@ def test_a_killed_run_leaves_a_consistent_archive_and_the_next_run_finishes_it(
         assert urls == {f"{server.origin}/kg/news/{n}" for n in (101, 102, 103)}
         assert session.scalar(select(func.count()).select_from(ArticleVersion)) == 3
         assert session.scalar(select(func.count()).select_from(CrawlLock)) == 0
+
+
+@pytest_twisted.inlineCallbacks
+def test_a_running_crawl_keeps_its_locks_fresh(archive: Engine, db_url: str) -> None:
+    # A lock whose heartbeat is older than STALE_AFTER is taken over by the next run, so
+    # a crawl longer than that must beat. The beat runs on a clock the test moves.
+    started = datetime(2024, 6, 3, 16, 0, tzinfo=UTC)
+    clock, beats = FixedClock(started), task.Clock()
+    with GatedMirrorServer(Mirror.load(SITE), "/kg/news/101") as server:
+        sources = user_sources(SITE / "sources.toml.in", server.origin)
+        done = crawl(sources, db_url, clock, {"KGNEWS_HEARTBEAT_CLOCK": beats})
+        arrived = yield threads.deferToThread(server.arrived.wait, 120)
+        assert arrived, "the crawl never reached the article"
+        with Session(archive) as session:
+            assert session.scalars(select(CrawlLock.heartbeat_at)).all() == [started]
+        clock.now = started + STALE_AFTER
+        beats.advance(HEARTBEAT_EVERY.total_seconds())
+        with Session(archive) as session:
+            assert session.scalars(select(CrawlLock.heartbeat_at)).all() == [clock.now]
+        server.gate.set()
+        result = yield done
+    assert result.status == "finished"
