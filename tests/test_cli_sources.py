@@ -65,6 +65,11 @@ def test_check_accepts_a_good_file(tmp_path: Path) -> None:
             5,
             "invalid CSS selector",
         ),
+        (  # one selector; a list would pass here and break extraction later
+            ('name = "Example News"', 'name = "Example News"\nbody_selector = [".a", ".b"]'),
+            5,
+            "body_selector must be one CSS selector, not a list",
+        ),
         (
             ('name = "Example News"', 'name = "Example News"\ndelay = -1'),
             5,

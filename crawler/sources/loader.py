@@ -142,6 +142,8 @@ def _source(entry: dict[str, Any], index: int, ctx: _Context) -> Source:
         ) from None
     for field in (*_SELECTOR_FIELDS, "drop_selectors"):
         values = entry.get(field)
+        if field != "drop_selectors" and isinstance(values, list):
+            raise ctx.fail(index, field, f"{field} must be one CSS selector, not a list")
         for css in values if isinstance(values, list) else [values] if values is not None else []:
             if not _text(css):
                 raise ctx.fail(
