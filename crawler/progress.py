@@ -19,7 +19,7 @@ from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
 from twisted.internet import task
 
-OUTCOMES = ("new", "changed", "unchanged", "not_modified", "skipped", "error")
+from crawler.store.models import OUTCOMES
 
 
 @dataclass

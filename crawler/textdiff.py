@@ -6,6 +6,7 @@ paragraphs that did not change are not reported at all.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Literal
@@ -66,21 +67,20 @@ def diff_paragraphs(old: list[str], new: list[str]) -> list[ParagraphChange]:
 def chars_changed(old: str, new: str) -> tuple[int, int]:
     """(characters added, characters removed) from `old` to `new`, counting the words
     that a word-level diff adds and removes (spaces between them included)."""
-    added = removed = 0
-    for segment in diff_words(old, new):
-        if segment.kind == "added":
-            added += len(segment.text)
-        elif segment.kind == "removed":
-            removed += len(segment.text)
-    return added, removed
+    return _changed(old, new, len)
 
 
 def words_changed(old: str, new: str) -> tuple[int, int]:
     """(words added, words removed) from `old` to `new`."""
+    return _changed(old, new, lambda text: len(text.split()))
+
+
+def _changed(old: str, new: str, size: Callable[[str], int]) -> tuple[int, int]:
+    """(size added, size removed) over the segments of a word-level diff."""
     added = removed = 0
     for segment in diff_words(old, new):
         if segment.kind == "added":
-            added += len(segment.text.split())
+            added += size(segment.text)
         elif segment.kind == "removed":
-            removed += len(segment.text.split())
+            removed += size(segment.text)
     return added, removed

@@ -25,6 +25,7 @@ from crawler.capture.warc import (
     WarcFiles,
     WarcWriteError,
     default_warc_dir,
+    warc_date,
 )
 from crawler.store.engine import make_engine, resolve_url
 from crawler.store.records import first_with_payload
@@ -98,7 +99,7 @@ class WarcCapture:
         found = first_with_payload(self.engine, digest)
         if found is None:
             return None
-        date = found.fetched_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        date = warc_date(found.fetched_at)
         return RecordRef(found.warc_file, found.warc_offset, found.warc_record_id, "response",
                          digest, found.url, date)  # fmt: skip
 

@@ -89,7 +89,7 @@ def safe_name(text: str) -> str:
     return _UNSAFE.sub("-", text).strip("-")[:80] or "kgnews"
 
 
-def _warc_date(moment: datetime) -> str:
+def warc_date(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
@@ -129,7 +129,7 @@ class WarcFiles:
         exchange: Exchange,
         lookup: Lookup | None,
     ) -> RecordRef:
-        date = _warc_date(exchange.fetched_at)
+        date = warc_date(exchange.fetched_at)
         headers = [
             (name, value)
             for name, value in exchange.response_headers

@@ -9,6 +9,7 @@ import click
 
 from crawler.cli.options import db_option, open_archive
 from crawler.errors import UserError
+from crawler.frontier import RECHECK_MODES
 
 
 @click.command()
@@ -33,7 +34,7 @@ from crawler.errors import UserError
 )
 @click.option(
     "--recheck",
-    type=click.Choice(["due", "all", "none"]),
+    type=click.Choice(RECHECK_MODES),
     default="due",
     show_default=True,
     help="Known articles to fetch again: those due by their age, all of them, or none.",
