@@ -108,10 +108,10 @@ def export(
         "language": language,
         "all_versions": all_versions,
     }
-    total = ex.count(engine, **filters)
     to_stdout = output in (None, "-")
     if fmt == "parquet" and to_stdout:
         raise UserError("Parquet needs a file: give --output FILE")
+    total = None if to_stdout else ex.count(engine, **filters)  # for the bar, off on stdout
     columns = (
         TextColumn(f"exporting {fmt}"),
         BarColumn(),

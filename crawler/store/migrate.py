@@ -65,7 +65,7 @@ def downgrade(engine: Engine, revision: str) -> None:
 
 
 def _migrate(engine: Engine, direction: Literal["upgrade", "downgrade"], revision: str) -> None:
-    _refuse_unknown(engine)
+    _refuse_unknown(engine, current_revision(engine))
     move = command.upgrade if direction == "upgrade" else command.downgrade
     with database_errors(engine.url):
         try:
@@ -74,8 +74,7 @@ def _migrate(engine: Engine, direction: Literal["upgrade", "downgrade"], revisio
             raise DatabaseError(f"cannot {direction} {describe(engine.url)}: {exc}") from exc
 
 
-def _refuse_unknown(engine: Engine) -> None:
-    current = current_revision(engine)
+def _refuse_unknown(engine: Engine, current: str | None) -> None:
     if current is not None and not is_known(current):
         raise DatabaseError(
             f"database {describe(engine.url)} is at schema revision {current}, which this "
@@ -105,7 +104,7 @@ def ensure_schema(engine: Engine, *, migrate_if_empty: bool) -> None:
             raise DatabaseError(f"database {where} is empty: run `kgnews db upgrade` first")
         upgrade(engine)
         return
-    _refuse_unknown(engine)
+    _refuse_unknown(engine, current)
     head = head_revision()
     if current != head:
         raise DatabaseError(
