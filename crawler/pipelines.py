@@ -124,7 +124,10 @@ class ArchivePipeline:
             )
             return
         try:
-            article = extract_article(page.body, page.url, source.rules, page.content_type)
+            article = extract_article(
+                page.body, page.url, source.rules, page.content_type,
+                known_article=source.article_id(page.url) is not None,
+            )  # fmt: skip
         except NoArticle as exc:
             self._count(source.key, "error")
             store_fetch(self.engine, fetch, "error", error=f"no article: {exc}")

@@ -104,8 +104,9 @@ def reextract(
             stored = _payload_record(engine, warc_dir, page)
             body = decode_body(stored.body, stored.header("Content-Encoding"), MAX_INPUT_BYTES)
             article = extract_article(
-                body, page.url, rules_for(page.source_key), stored.header("Content-Type")
-            )
+                body, page.url, rules_for(page.source_key), stored.header("Content-Type"),
+                known_article=True,  # it was archived as an article of its source
+            )  # fmt: skip
         except (WarcReadError, ContentError) as exc:
             outcome.unreadable.append(f"{exc}; skipped")
         except NoArticle as exc:

@@ -39,7 +39,7 @@ def main_text_blocks(tree: HtmlElement, url: str | None = None) -> list[str]:
     document = trafilatura.bare_extraction(
         tree,
         url=url,
-        fast=True,
+        fast=False,  # trafilatura's fallbacks: a short wrong first pick is recovered
         with_metadata=False,
         include_comments=False,
         include_tables=True,

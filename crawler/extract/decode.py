@@ -10,6 +10,7 @@ A declared charset that cannot decode the bytes is not trusted.
 from __future__ import annotations
 
 import codecs
+import re
 
 from charset_normalizer import from_bytes
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
@@ -30,14 +31,14 @@ _BINARY_SIGNATURES = {
 }
 
 
-_CONTROLS = {c: None for c in range(32) if chr(c) not in "\t\n\r"} | {0x7F: None}
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # all but tab, newline, CR
 
 
 def decode_html(data: bytes, content_type: str | None = None) -> tuple[str, str]:
     """The page as text (control characters removed: no parser accepts them), and the
     name of the encoding used to read it."""
     text, encoding = _decode(data, content_type)
-    return text.translate(_CONTROLS), encoding
+    return (_CONTROLS.sub("", text) if _CONTROLS.search(text) else text), encoding
 
 
 def _decode(data: bytes, content_type: str | None) -> tuple[str, str]:

@@ -8,11 +8,18 @@ folded), so spacing, punctuation and quotes never make two copies look different
 2. A block that is the concatenation of other blocks of the page is replaced by those
    finer blocks, in its reading order. What lies between them becomes blocks of its own
    (typically sub-headings that had no separator); a photo credit at the end is dropped.
-   A block that is one text repeated ("X X") becomes X.
-3. Each block is kept once, at its first place. Near repeats count as repeats: the same
-   text but for spacing or punctuation, or but for a trailing credit (the variant without
-   the credit is kept). A long block contained whole in another kept block is a repeat too
-   (a pull quote, a lead repeated in the first paragraph).
+   A block that is one text repeated ("X X") becomes X. Only sentence-sized pieces
+   split a block, and they must cover most of it: "Psychotherapy & Medication" is not
+   "Psychotherapy" + "& Medication", and a hyphen is never a seam ("Pre-Workout").
+3. A repeat is dropped where it is a copy, not where the writer repeated a line:
+   a long block (a paragraph) is kept once, at its first place; a short one only when
+   it stutters (straight after its own first copy) or belongs to a run of blocks copied
+   in order (a key-points box shown twice), and then only if it occurs at most twice.
+   A short line that recurs through the page ("Eat every 2–3 hours" in each meal of a
+   plan, a heading in each section) is content. Near repeats count as repeats: the same
+   text but for spacing or punctuation, or but for a trailing credit (the variant
+   without the credit is kept). A long block contained whole in another kept block is
+   a repeat too (a pull quote, a lead repeated in the first paragraph).
 
 Work is bounded: pages with more than MAX_BLOCKS blocks get exact repeats removed only.
 """
@@ -21,14 +28,19 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
-from crawler.extract.normalize import normalize_paragraph
+from crawler.extract.normalize import match_key, normalize_paragraph
 
 MAX_BLOCKS = 3000
-MIN_PIECE = 3  # key characters: shorter blocks are never matched inside others
-MIN_COVERAGE = 0.5  # share of a block its pieces must cover before it is split
+MIN_PIECE = 20  # key characters: shorter blocks are never matched inside others
+MIN_COVERAGE = 0.7  # share of a block its pieces must cover before it is split
+LONG_REPEAT_CHARS = 40  # key characters and words (with a letter) from which a repeat is a
+LONG_REPEAT_WORDS = 8  # copy wherever it stands; a shorter one only as a stutter or in a run
+MAX_COPIES = 2  # a short line in a copied run is a copy if it occurs no more often than this
 MIN_CONTAINED = 40  # key characters: shorter blocks are never dropped as "contained"
 MIN_CONTAINED_WORDS = 5
 _PREFIX = 6
@@ -37,37 +49,75 @@ _CREDIT = re.compile(
     r"видео|photo|булак|source)\s*[:.,-]).{0,80}$",
     re.IGNORECASE,
 )
+_HYPHENS = "-‐‑"
 _OPENERS = "«“„‘([{\"'–—-"
 _CLOSERS = ".,;:!?…)]}»”’\"'"
 
 
-@dataclass(frozen=True, slots=True)
+def _case_class(test: str) -> str:
+    """A regex character class of the Basic Multilingual Plane's letters that pass `test`."""
+    chars = [chr(c) for c in range(0x10000) if getattr(chr(c), test)()]
+    return "[" + "".join(re.escape(c) for c in chars) + "]"
+
+
+_ALNUM_RUN = re.compile(r"[^\W_]+")  # exactly the characters str.isalnum() accepts
+_CASE_SEAM = re.compile(f"{_case_class('islower')}(?={_case_class('isupper')})")
+_WIDE = re.compile("[\U00010000-\U0010ffff]")
+
+
+@dataclass(frozen=True)
 class _Keyed:
-    """A normalised text, its match key, where each key character sits in the text, and
-    the key positions where a word starts (where a piece may begin or end)."""
+    """A normalised text, its match key, and the key positions where a word starts (where
+    a piece may begin or end); `spans` says where each key character sits in the text."""
 
     text: str
     key: str
-    spans: tuple[int, ...]
     starts: tuple[int, ...]
 
     @classmethod
     def of(cls, text: str) -> _Keyed:
+        """Word by word (regular expressions do the characters); a text whose letters
+        case-fold to more than one, or lie beyond the BMP, goes character by character."""
+        folded = text.casefold()
+        if len(folded) != len(text) or _WIDE.search(text):
+            return cls._by_character(text)[0]
+        parts: list[str] = []
+        starts: list[int] = []
+        length = 0
+        for run in _ALNUM_RUN.finditer(text):
+            at, end = run.span()
+            if not (at >= 2 and text[at - 1] in _HYPHENS and text[at - 2].isalnum()):
+                starts.append(length)  # a word starts, unless after "Pre-"
+            starts.extend(length + seam.end() - at for seam in _CASE_SEAM.finditer(text, at, end))
+            parts.append(folded[at:end])
+            length += end - at
+        return cls(text, "".join(parts), tuple(starts))
+
+    @classmethod
+    def _by_character(cls, text: str) -> tuple[_Keyed, tuple[int, ...]]:
+        """The key, word starts and spans, one character at a time (the reference)."""
         chars: list[str] = []
         spans: list[int] = []
         starts: list[int] = []
-        previous = ""
+        previous = before = ""
         for index, char in enumerate(text):
             if not char.isalnum():
-                previous = char
+                before, previous = previous, char
                 continue
-            if not previous.isalnum() or (previous.islower() and char.isupper()):
+            hyphenated = previous in _HYPHENS and before.isalnum()  # "Pre-Workout"
+            if (not previous.isalnum() and not hyphenated) or (
+                previous.islower() and char.isupper()
+            ):
                 starts.append(len(chars))
-            previous = char
+            before, previous = previous, char
             for part in char.casefold():
                 chars.append(part)
                 spans.append(index)
-        return cls(text, "".join(chars), tuple(spans), tuple(starts))
+        return cls(text, "".join(chars), tuple(starts)), tuple(spans)
+
+    @cached_property
+    def spans(self) -> tuple[int, ...]:
+        return self._by_character(self.text)[1]
 
     def boundary(self, k: int) -> bool:
         """A word starts at key position k (or the text ends there): a piece may begin
@@ -129,9 +179,12 @@ def split_glued_headings(text: str) -> list[str]:
     """Split "…жатат.АктауАктаудагы…" into "…жатат.", "Актау", "Актаудагы…"."""
     for run in _LETTER_RUN.finditer(text):
         word = run.group(0)
-        for cut in range(2, len(word) - 1):
+        for seam in _CASE_SEAM.finditer(word):  # a small letter straight before a capital
+            cut = seam.end()
+            if not 2 <= cut < len(word) - 1:
+                continue
             head, tail = word[:cut], word[cut:]
-            if not (head[0].isupper() and head[-1].islower() and tail[0].isupper()):
+            if not head[0].isupper():
                 continue
             stem = head if len(head) < 5 else head[:-1]
             if tail.startswith(stem):
@@ -148,30 +201,20 @@ class _Pieces:
     """Blocks seen so far, found by the key characters they start with."""
 
     def __init__(self) -> None:
-        self._long: dict[str, list[str]] = {}
-        self._short: set[str] = set()
-        self._short_lengths: set[int] = set()
+        self._by_prefix: dict[str, list[str]] = {}
 
     def add(self, key: str) -> None:
         if len(key) < MIN_PIECE:
             return
-        if len(key) >= _PREFIX:
-            bucket = self._long.setdefault(key[:_PREFIX], [])
-            bucket.append(key)
-            bucket.sort(key=len, reverse=True)
-        else:
-            self._short.add(key)
-            self._short_lengths.add(len(key))
+        bucket = self._by_prefix.setdefault(key[:_PREFIX], [])
+        bucket.append(key)
+        bucket.sort(key=len, reverse=True)
 
     def longest_at(self, block: _Keyed, start: int) -> str | None:
         key = block.key
-        for candidate in self._long.get(key[start : start + _PREFIX], ()):
+        for candidate in self._by_prefix.get(key[start : start + _PREFIX], ()):
             end = start + len(candidate)
             if key.startswith(candidate, start) and block.boundary(end):
-                return candidate
-        for length in sorted(self._short_lengths, reverse=True):
-            candidate = key[start : start + length]
-            if candidate in self._short and block.boundary(start + length):
                 return candidate
         return None
 
@@ -246,14 +289,42 @@ def _core_key(atom: _Atom) -> str:
     return atom.key
 
 
+def is_long_block(text: str) -> bool:
+    """Paragraph-sized: a repeat of it is a copy wherever it stands."""
+    if len(match_key(text)) < LONG_REPEAT_CHARS:
+        return False
+    words = sum(1 for word in text.split() if any(char.isalpha() for char in word))
+    return words >= LONG_REPEAT_WORDS
+
+
 def _keep_first(atoms: list[_Atom]) -> list[_Atom]:
+    cores = [_core_key(atom) for atom in atoms]
+    first: dict[str, int] = {}
+    for position, core in enumerate(cores):
+        first.setdefault(core, position)
+    counts = Counter(core for i, core in enumerate(cores) if i == 0 or cores[i - 1] != core)
+
+    def copied_in_order(i: int) -> bool:
+        """Atoms i and i+1 both repeat, and their first copies stand next to each other."""
+        if i < 0 or i + 1 >= len(atoms):
+            return False
+        a, b = first[cores[i]], first[cores[i + 1]]
+        return a < i and b < i + 1 and b == a + 1
+
     kept: list[_Atom] = []
     where: dict[str, int] = {}
-    for atom in atoms:
-        core = _core_key(atom)
+    for i, (atom, core) in enumerate(zip(atoms, cores, strict=True)):
         index = where.get(core)
-        if index is None:
-            where[core] = len(kept)
+        is_copy = index is not None and (
+            is_long_block(atom.text)
+            or (i > 0 and cores[i - 1] == core)  # a stutter: "X", "X"
+            or (  # inside a run of blocks copied in order, once (a line of a template
+                counts[core] <= MAX_COPIES  # that recurs through the page is content)
+                and (copied_in_order(i - 1) or copied_in_order(i))
+            )
+        )
+        if index is None or not is_copy:
+            where.setdefault(core, len(kept))
             kept.append(atom)
         elif len(atom.key) < len(kept[index].key):
             kept[index] = atom  # the same text without its credit

@@ -24,6 +24,7 @@ from lxml.html import HtmlElement, document_fromstring
 from lxml.html import builder as E
 
 from crawler.extract.errors import NoArticle
+from crawler.extract.normalize import match_key
 from crawler.extract.rules import ExtractionRules
 
 _CLONE_CLASSES = (
@@ -78,12 +79,18 @@ _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 
 def parse_html(text: str) -> HtmlElement:
-    """An lxml document for the page; broken HTML is repaired, not refused."""
+    """An lxml document for the page; broken HTML is repaired, not refused.
+
+    Comments and processing instructions go, their tails kept in place: a comment
+    inside a <p> would make trafilatura drop the rest of the paragraph.
+    """
     text = _XML_DECLARATION.sub("", text, count=1)
     try:
-        return document_fromstring(text)
+        root = document_fromstring(text)
     except (etree.ParserError, ValueError) as exc:
         raise NoArticle(f"not HTML: {exc}") from None
+    etree.strip_tags(root, etree.Comment, etree.ProcessingInstruction)
+    return root
 
 
 @lru_cache(maxsize=512)
@@ -113,9 +120,9 @@ def clean_page(root: HtmlElement, rules: ExtractionRules) -> HtmlElement:
             _drop(carousel)
         elif body is None or _is_within(carousel, body):
             _unwrap(carousel)
-    _text_divs_to_paragraphs(body if body is not None else root)
     if body is None:
         return root
+    _text_divs_to_paragraphs(body)
     body.tail = None
     return E.HTML(E.BODY(E.ARTICLE(body)))
 
@@ -162,18 +169,26 @@ def link_density(element: HtmlElement) -> float:
     return linked / total
 
 
-_OUTSIDE_CHROME = (
-    "not(ancestor::nav or ancestor::header or ancestor::footer or ancestor::aside"
-    " or ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)"
-)
-_CONTENT_TEXT = etree.XPath(f"//body//text()[{_OUTSIDE_CHROME}]")
-_LINK_TEXT = etree.XPath(f"//body//a//text()[{_OUTSIDE_CHROME}]")
+MIN_LINK_KEY = 3  # key characters: shorter link texts ("1", "»") are not counted
 
 
-def content_link_share(tree: HtmlElement) -> float:
-    """Link text's share of the page's text outside navigation, header, footer and asides."""
-    total = sum(len(str(text).split()) for text in _CONTENT_TEXT(tree))
-    linked = sum(len(str(text).split()) for text in _LINK_TEXT(tree))
+def linked_share(blocks: list[str], tree: HtmlElement) -> float:
+    """The share of the extracted body that is link text of the page.
+
+    A listing's body is its headlines, each a link; an article's body is paragraphs,
+    however many links its menus and sidebars hold (they are not in the body). Counted
+    on match keys: each distinct link text found in a block counts once for it.
+    """
+    links = {match_key(a.text_content()) for a in tree.iter("a")}
+    links = {key for key in links if len(key) >= MIN_LINK_KEY}
+    total = linked = 0
+    for block in blocks:
+        key = match_key(block)
+        total += len(key)
+        if key in links:
+            linked += len(key)
+        else:
+            linked += min(len(key), sum(len(link) for link in links if link in key))
     return linked / total if total else 0.0
 
 
@@ -188,10 +203,15 @@ _SKIP = {"script", "style", "noscript", "template", "img", "picture", "svg", "vi
 
 def _text_divs_to_paragraphs(body: HtmlElement) -> None:
     """A <div> that holds text and only inline elements is a paragraph (Sputnik writes
-    its paragraphs so): say so, or trafilatura may keep the <p>s beside it and drop it."""
+    its paragraphs so): say so, or trafilatura may keep the <p>s beside it and drop it.
+
+    Only inside the article body a source's selector picked, and only a div of prose:
+    across a whole page, or for a div that is mostly a link (a headline in a list of
+    related news), it would pull sidebars into the body.
+    """
     for div in body.iter("div"):
         inline_only = all(isinstance(c.tag, str) and c.tag in _INLINE_OR_BREAK for c in div)
-        if inline_only and div.text_content().strip():
+        if inline_only and div.text_content().strip() and link_density(div) <= LINK_DENSE:
             div.tag = "p"
 
 

@@ -151,5 +151,7 @@ def match_key(text: str) -> str:
 
     Spacing, punctuation, quotes and look-alike letters do not count.
     """
-    folded = normalize_text(text).casefold()
-    return "".join(char for char in folded if char.isalnum())
+    return _NOT_ALNUM.sub("", normalize_text(text).casefold())
+
+
+_NOT_ALNUM = re.compile(r"[\W_]+")  # what str.isalnum() refuses

@@ -15,7 +15,7 @@ from crawler.extract.blocks import TRAFILATURA_VERSION, main_text_blocks
 from crawler.extract.decode import decode_html
 from crawler.extract.dedup import dedupe_blocks, is_credit
 from crawler.extract.errors import NoArticle
-from crawler.extract.html_cleanup import clean_page, content_link_share, parse_html
+from crawler.extract.html_cleanup import clean_page, linked_share, parse_html
 from crawler.extract.language import detect_language
 from crawler.extract.metadata import read_metadata
 from crawler.extract.normalize import match_key
@@ -33,8 +33,14 @@ def extract_article(
     url: str,
     rules: ExtractionRules = NO_RULES,
     content_type: str | None = None,
+    *,
+    known_article: bool = False,
 ) -> Article:
-    """The article on the page; NoArticle (with the reason) when there is none."""
+    """The article on the page; NoArticle (with the reason) when there is none.
+
+    `known_article`: the caller already knows the URL is an article's (it matched the
+    source's article pattern), so the page is not judged a listing by its text.
+    """
     if len(data) > MAX_INPUT_BYTES:
         raise NoArticle(
             f"page is {len(data) / 1_000_000:.1f} MB, over the "
@@ -51,16 +57,16 @@ def extract_article(
     blocks = [
         block
         for block in dedupe_blocks(main_text_blocks(tree, url))
-        if not is_credit(block) and match_key(block) not in signatures
+        if not is_credit(block) and not (signatures and match_key(block) in signatures)
     ]
     paragraphs = _without_title(blocks, meta.title)
     if not paragraphs:
         raise NoArticle("no article text found on the page")
     words = sum(len(p.split()) for p in paragraphs)
-    if not meta.is_article:
+    if not meta.is_article and not known_article:
         if words < MIN_WORDS:
             raise NoArticle(f"only {words} words of text and no article markup: not an article")
-        link_share = content_link_share(tree)
+        link_share = linked_share(paragraphs, tree)
         if link_share > MAX_LINK_SHARE:
             raise NoArticle(
                 f"{link_share:.0%} of the text is links and there is no article "

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crawler.extract.decode import decode_html
-from crawler.extract.dedup import dedupe_blocks
+from crawler.extract.dedup import dedupe_blocks, is_long_block
 from crawler.extract.errors import NoArticle
 from crawler.extract.normalize import match_key, normalize_text
 from crawler.extract.pipeline import clean_text, extract_article
@@ -49,10 +51,13 @@ def html_pages(draw: st.DrawFn) -> bytes:
 
 @settings(max_examples=300, deadline=None)
 @given(blocks)
-def test_dedupe_never_crashes_never_invents_never_repeats(paragraphs: list[str]) -> None:
+def test_dedupe_never_crashes_never_invents_never_stutters(paragraphs: list[str]) -> None:
     out = dedupe_blocks(paragraphs)
     keys = [match_key(line) for line in out]
-    assert all(keys) and len(set(keys)) == len(keys)
+    assert all(keys)
+    assert all(a != b for a, b in pairwise(keys))  # no block twice in a row
+    long_keys = [key for key, line in zip(keys, out, strict=True) if is_long_block(line)]
+    assert len(set(long_keys)) == len(long_keys)  # a paragraph-sized block only once
     source = "".join(match_key(p) for p in paragraphs)
     assert all(key in source for key in keys)
     assert dedupe_blocks(paragraphs) == out  # deterministic
