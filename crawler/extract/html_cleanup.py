@@ -9,8 +9,8 @@
 - Every other carousel in the article is unwrapped into plain paragraphs, so that
   trafilatura (which drops anything whose class says "slide", anything aria-hidden,
   and text nested deep in <div>s) sees each real slide once, as ordinary text.
-- A source's drop selectors remove what is never article text; its body selector
-  picks the article container.
+- A source's drop selectors remove what is never article text, and so do "read also"
+  boxes (crawler.extract.related); its body selector picks the article container.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from lxml.html import builder as E
 
 from crawler.extract.errors import NoArticle
 from crawler.extract.normalize import match_key
+from crawler.extract.related import drop_read_also
 from crawler.extract.rules import ExtractionRules
 
 _CLONE_CLASSES = (
@@ -114,6 +115,7 @@ def clean_page(root: HtmlElement, rules: ExtractionRules) -> HtmlElement:
     for css in rules.drop_selectors:
         for element in select(root, css):
             _drop(element)
+    drop_read_also(root)
     body = _first(root, rules.body_selector)
     for carousel in _outermost([c for c in carousels if _attached(c, root)]):
         if _is_thumbnails(carousel) or link_density(carousel) > LINK_DENSE:

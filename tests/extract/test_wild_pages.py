@@ -1,0 +1,199 @@
+"""Pages like the ones written by others: old CMSs, linky menus, comments in paragraphs,
+sidebars of headlines, a writer's own repeats, "read also" boxes. One test (or a few)
+per cause found on the public benchmarks; each page is made here, small, by hand.
+(trafilatura's fallbacks, the other cause, showed only on real pages: see
+benchmarks/extract_quality.py.)
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.extract.errors import NoArticle
+from crawler.extract.html_cleanup import clean_page, parse_html
+from crawler.extract.normalize import match_key
+from crawler.extract.pipeline import extract_article
+from crawler.extract.rules import ExtractionRules
+
+URL = "https://old-cms.example.kg/news/2012/05/1234.html"
+PARAGRAPHS = [
+    "Бишкек шаарынын мэриясы жаңы автобустарды сатып алууну пландап жатат, деп билдирди "
+    "мэриянын басма сөз кызматы шейшемби күнү.",
+    "Быйыл шаарга жүзгө жакын жаңы автобус келет деп күтүлүүдө, алардын жарымы газ менен "
+    "жүрөт жана шаардын четки конуштарына каттайт.",
+    "Жүргүнчүлөр акыркы жылдары коомдук транспорттун абалына нааразы болуп келишкен, "
+    "айрыкча эртең менен жана кечинде автобустар толуп кетет.",
+    "Мэриянын маалыматы боюнча, жол кире акысы азырынча өзгөрбөйт, бирок электрондук "
+    "төлөм системасы жыл аягына чейин толук ишке кирет.",
+]
+
+
+def page(body: str, head: str = "", before: str = "", after: str = "") -> bytes:
+    """An old-CMS page: no JSON-LD, no og:type, a table-free layout of divs."""
+    return (
+        "<!DOCTYPE html><html lang='ky'><head><meta charset='utf-8'>"
+        f"<title>Жаңы автобустар | Эски сайт</title>{head}</head><body>"
+        f"<div class='top'>{before}</div>"
+        f"<div class='content'><h1>Жаңы автобустар</h1>{body}</div>"
+        f"<div class='bottom'>{after}</div></body></html>"
+    ).encode()
+
+
+def paragraphs_html(texts: list[str] = PARAGRAPHS) -> str:
+    return "".join(f"<p>{text}</p>" for text in texts)
+
+
+def menu(count: int, prefix: str = "Бөлүм") -> str:
+    """A menu of links in plain divs (no <nav>: older CMSs rarely have one)."""
+    return (
+        "<div class='menu'>"
+        + "".join(
+            f"<div class='menu-item'><a href='/cat/{n}'>{prefix} {n} боюнча бардык жаңылыктар</a></div>"
+            for n in range(count)
+        )
+        + "</div>"
+    )
+
+
+def body_of(html: bytes, rules: ExtractionRules | None = None, **kwargs: bool) -> list[str]:
+    return list(extract_article(html, URL, rules or ExtractionRules(), **kwargs).paragraphs)
+
+
+def keys(texts: list[str]) -> list[str]:
+    return [match_key(text) for text in texts]
+
+
+# --- 1. listing-page rejection ------------------------------------------------------
+
+
+def test_an_article_with_a_linky_menu_is_not_a_listing_page() -> None:
+    # The menus hold more link text than the article has words: the page as a whole
+    # is mostly links, the extracted body is not.
+    html = page(paragraphs_html(), before=menu(40), after=menu(30, "Архив"))
+    assert keys(body_of(html)) == keys(PARAGRAPHS)
+
+
+def test_a_page_of_headlines_is_still_a_listing_page() -> None:
+    headlines = "".join(
+        f"<div class='teaser'><a href='/news/{n}'>Кабар {n}: шаарда жаңы автобустар жүрө "
+        "баштады</a></div>"
+        for n in range(25)
+    )
+    with pytest.raises(NoArticle, match="listing page"):
+        body_of(page(headlines))
+
+
+def test_the_source_pattern_says_article_so_a_short_item_is_kept() -> None:
+    short = ["Бишкекте жаңы автобустар жүрө баштады."]  # 5 words, no article markup
+    html = page(paragraphs_html(short))
+    with pytest.raises(NoArticle, match="not an article"):
+        body_of(html)
+    assert keys(body_of(html, known_article=True)) == keys(short)
+
+
+# --- 3. comments inside paragraphs ------------------------------------------------
+
+
+def test_a_comment_inside_a_paragraph_does_not_cut_it() -> None:
+    first, rest = PARAGRAPHS[1].split(", алардын")
+    commented = f"{first}, <!-- banner 300x250 --> алардын{rest}"
+    html = page(paragraphs_html([PARAGRAPHS[0], commented, *PARAGRAPHS[2:]]))
+    assert keys(body_of(html)) == keys(PARAGRAPHS)
+
+
+# --- 4. inline-only divs -----------------------------------------------------------
+
+
+SIDEBAR = [f"Шаардагы жаңылык {n}: жолдор оңдолуп жатат" for n in range(8)]
+
+
+def sidebar() -> str:
+    return (
+        "<div class='sidebar'>"
+        + "".join(
+            f"<div class='headline'><span>{text}</span> <span>12:0{n}</span></div>"
+            for n, text in enumerate(SIDEBAR)
+        )
+        + "</div>"
+    )
+
+
+def test_text_divs_outside_a_selected_body_are_left_as_they_are() -> None:
+    # Made paragraphs, a sidebar's headline divs would look like article text to
+    # trafilatura; without a body selector no div is rewritten.
+    root = parse_html(page(paragraphs_html() + sidebar()).decode())
+    tree = clean_page(root, ExtractionRules())
+    assert len(tree.xpath("//div[@class='headline']")) == len(SIDEBAR)
+    assert len(tree.xpath("//p")) == len(PARAGRAPHS)
+
+
+def test_text_divs_inside_the_selected_body_are_still_paragraphs() -> None:
+    divs = "".join(f"<div>{text}</div>" for text in PARAGRAPHS)
+    html = page(f"<div class='article-text'>{divs}</div>" + sidebar())
+    rules = ExtractionRules(body_selector="div.article-text")
+    assert keys(body_of(html, rules)) == keys(PARAGRAPHS)
+
+
+# --- 5. a writer's repeats -----------------------------------------------------------
+
+
+def test_a_plan_that_repeats_short_lines_keeps_every_one() -> None:
+    days = ["Дүйшөмбү", "Шейшемби", "Шаршемби"]
+    plan: list[str] = []
+    for day in days:
+        plan += [
+            day,
+            "Эртең мененки тамак",
+            "Ар бир 2–3 саатта тамактаныңыз",
+            f"{day}: боорсок жана чай",
+        ]
+    html = page("<ul>" + "".join(f"<li>{line}</li>" for line in plan) + "</ul>" + paragraphs_html())
+    body = body_of(html)
+    assert keys(body).count(match_key("Ар бир 2–3 саатта тамактаныңыз")) == 3
+    assert keys(body).count(match_key("Эртең мененки тамак")) == 3
+
+
+def test_a_hyphenated_heading_is_not_split_at_its_hyphen() -> None:
+    html = page(
+        "<h2>Workout Supplement</h2>" + paragraphs_html(PARAGRAPHS[:2])
+        + "<h2>Pre-Workout Supplement</h2>" + paragraphs_html(PARAGRAPHS[2:])
+    )  # fmt: skip
+    body = body_of(html)
+    assert "Pre-Workout Supplement" in body
+    assert "Pre" not in body
+
+
+def test_a_box_shown_twice_is_still_kept_once() -> None:
+    box = "<div class='key-points'><h3>Кыскача</h3><ul><li>Жүз автобус келет.</li><li>Акы өзгөрбөйт.</li></ul></div>"
+    html = page(box + paragraphs_html() + box)
+    body = keys(body_of(html))
+    assert body.count(match_key("Кыскача")) == 1
+    assert body.count(match_key("Жүз автобус келет.")) == 1
+
+
+# --- 6. "read also" boxes ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "box",
+    [
+        "<p>Окуңуз: <a href='/news/1'>Ошто жаңы көпүрө курулат</a></p>",
+        "<p><strong>Ошондой эле окуңуз:</strong></p>"
+        "<ul><li><a href='/news/1'>Ошто жаңы көпүрө курулат</a></li>"
+        "<li><a href='/news/2'>Нарында кар түштү</a></li></ul>",
+        "<div class='inline-box'>Дагы окуңуз <a href='/news/1'>Ошто жаңы көпүрө курулат</a></div>",
+        "<p>Читайте также: <a href='/ru/news/1'>В Оше построят новый мост</a></p>",
+    ],
+    ids=["okunuz", "oshondoy-ele", "dagy", "chitayte"],
+)
+def test_a_read_also_box_inside_the_body_is_dropped(box: str) -> None:
+    html = page(paragraphs_html(PARAGRAPHS[:2]) + box + paragraphs_html(PARAGRAPHS[2:]))
+    assert keys(body_of(html)) == keys(PARAGRAPHS)
+
+
+def test_prose_that_starts_with_the_cue_word_stays() -> None:
+    prose = (
+        "Окуңуз, бул мыйзам долбоору быйыл жазында талкууланып, коомчулуктун пикири эске алынат."
+    )
+    html = page(paragraphs_html([*PARAGRAPHS, prose]))
+    assert keys(body_of(html)) == keys([*PARAGRAPHS, prose])
