@@ -12,6 +12,7 @@ from __future__ import annotations
 from configparser import ConfigParser
 
 import trafilatura
+from lxml import etree
 from lxml.etree import _Element
 from lxml.html import HtmlElement
 from trafilatura.settings import use_config
@@ -34,8 +35,38 @@ def _config() -> ConfigParser:
 _CONFIG = _config()
 
 
+SHORT_SHARE = 0.2
+"""A first pick with less text than this share of the page's text asks a second opinion."""
+SECOND_OPINION_WINS = 0.35
+"""The second opinion is taken when the first pick is shorter than this share of it."""
+_PAGE_TEXT = etree.XPath(
+    "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]"
+)
+
+
 def main_text_blocks(tree: HtmlElement, url: str | None = None) -> list[str]:
-    """The main text of the page, one block per paragraph, heading, item or row."""
+    """The main text of the page, one block per paragraph, heading, item or row.
+
+    trafilatura runs favouring recall (a short news item is still an article). When
+    that pick covers little of the page, trafilatura's balanced mode gives a second
+    opinion (it compares with its readability and jusText fallbacks on its own terms),
+    and wins when the first pick is a small part of it: a teaser box picked instead of
+    the article.
+    """
+    blocks = _blocks(tree, url, favor_recall=True)
+    length = sum(len(block) for block in blocks)
+    if length < SHORT_SHARE * _page_text_length(tree):
+        second = _blocks(tree, url, favor_recall=False)
+        if length < SECOND_OPINION_WINS * sum(len(block) for block in second):
+            return second
+    return blocks
+
+
+def _page_text_length(tree: HtmlElement) -> int:
+    return sum(len(" ".join(str(text).split())) for text in _PAGE_TEXT(tree))
+
+
+def _blocks(tree: HtmlElement, url: str | None, favor_recall: bool) -> list[str]:
     document = trafilatura.bare_extraction(
         tree,
         url=url,
@@ -47,7 +78,7 @@ def main_text_blocks(tree: HtmlElement, url: str | None = None) -> list[str]:
         include_links=False,
         include_formatting=False,
         deduplicate=False,
-        favor_recall=True,
+        favor_recall=favor_recall,
         config=_CONFIG,
     )
     body = getattr(document, "body", None)

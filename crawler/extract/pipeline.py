@@ -94,6 +94,9 @@ def clean_text(lines: Iterable[str]) -> list[str]:
 
 def _without_title(paragraphs: list[str], title: str | None) -> list[str]:
     """The body without a first line that only repeats the title (the h1 inside the body)."""
-    if paragraphs and title and match_key(paragraphs[0]) == match_key(title):
+    if not paragraphs or not title:
+        return paragraphs
+    first, whole = match_key(paragraphs[0]), match_key(title)
+    if first == whole or (len(first) >= 0.6 * len(whole) and first in whole):
         return paragraphs[1:]
     return paragraphs

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crawler.extract.decode import decode_html
-from crawler.extract.dedup import dedupe_blocks, is_long_block
+from crawler.extract.dedup import _Keyed, dedupe_blocks, is_long_block
 from crawler.extract.errors import NoArticle
 from crawler.extract.normalize import match_key, normalize_text
 from crawler.extract.pipeline import clean_text, extract_article
@@ -99,3 +99,12 @@ def test_extract_any_page(data: bytes) -> None:
 @given(st.lists(st.text(max_size=80), max_size=30))
 def test_clean_text_any_lines(lines: list[str]) -> None:
     assert all("\n" not in line for line in clean_text(lines))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from([*WORDS, "ß", "ﬁ", "ǅ", "Pre-Workout", "_", "𐐀𐐨", "aB"])))
+def test_dedup_keys_word_by_word_equal_the_character_reference(text: str) -> None:
+    fast = _Keyed.of(text)
+    reference, spans = _Keyed._by_character(text)
+    assert (fast.key, fast.starts) == (reference.key, reference.starts)
+    assert fast.spans == spans
