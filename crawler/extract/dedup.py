@@ -149,7 +149,12 @@ def dedupe_blocks(blocks: Iterable[str]) -> list[str]:
         return _first_of_each(keyed)
     atoms = _decompose(keyed)
     sequence = [atom for block in keyed for atom in atoms[block.key]]
-    return [atom.text for atom in _drop_contained(_keep_first(sequence))]
+    atoms_kept = _drop_contained(_keep_first(sequence))
+    return [
+        atom.text
+        for i, atom in enumerate(atoms_kept)
+        if i == 0 or atoms_kept[i - 1].key != atom.key  # no stutter left by a dropped block
+    ]
 
 
 def _first_of_each(blocks: list[_Keyed]) -> list[str]:
@@ -318,6 +323,7 @@ def _keep_first(atoms: list[_Atom]) -> list[_Atom]:
         is_copy = index is not None and (
             is_long_block(atom.text)
             or (i > 0 and cores[i - 1] == core)  # a stutter: "X", "X"
+            or _core_key(kept[-1]) == core  # a stutter once what lay between is gone
             or (  # inside a run of blocks copied in order, once (a line of a template
                 counts[core] <= MAX_COPIES  # that recurs through the page is content)
                 and (copied_in_order(i - 1) or copied_in_order(i))
