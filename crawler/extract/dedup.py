@@ -50,6 +50,7 @@ _CREDIT = re.compile(
     re.IGNORECASE,
 )
 _HYPHENS = "-‐‑"
+_SENTENCE_END = re.compile(r"[.!?…]")
 _OPENERS = "«“„‘([{\"'–—-"
 _CLOSERS = ".,;:!?…)]}»”’\"'"
 
@@ -126,6 +127,19 @@ class _Keyed:
             return True
         at = bisect_left(self.starts, k)
         return at < len(self.starts) and self.starts[at] == k
+
+    def seam(self, k: int) -> bool:
+        """One text may end and another begin at key position k: a word starts there
+        with a capital ("…жатат.Актау", "АктауАктаудагы") or after a sentence's end.
+        "Portion Fix Containers: 1 Purple, 1 Red" has none after "Purple"."""
+        if k <= 0 or k >= len(self.key):
+            return True
+        if not self.boundary(k):
+            return False
+        at = self.spans[k]
+        return self.text[at].isupper() or bool(
+            _SENTENCE_END.search(self.text, self.spans[k - 1], at)
+        )
 
     def slice(self, start: int, end: int) -> str:
         """The text from key position start up to key position end, trimmed of the
@@ -219,7 +233,7 @@ class _Pieces:
         key = block.key
         for candidate in self._by_prefix.get(key[start : start + _PREFIX], ()):
             end = start + len(candidate)
-            if key.startswith(candidate, start) and block.boundary(end):
+            if key.startswith(candidate, start) and block.seam(start) and block.seam(end):
                 return candidate
         return None
 

@@ -5,7 +5,8 @@
   `.cloned` is left alone: sticky-menu scripts use it for copied menus.
 - Carousel controls (arrows, dots, pagination) go.
 - A thumbnail slider (the small twin of a main slider) goes, and so does a carousel
-  whose text is mostly links (related news, most read).
+  whose text is mostly links (related news, most read) or that sits in a box of other
+  stories (a class or id saying related, recommended, promo).
 - Every other carousel in the article is unwrapped into plain paragraphs, so that
   trafilatura (which drops anything whose class says "slide", anything aria-hidden,
   and text nested deep in <div>s) sees each real slide once, as ordinary text.
@@ -23,6 +24,7 @@ from lxml import etree
 from lxml.html import HtmlElement, document_fromstring
 from lxml.html import builder as E
 
+from crawler.extract.body_parts import merge_body_parts
 from crawler.extract.errors import NoArticle
 from crawler.extract.normalize import match_key
 from crawler.extract.related import drop_read_also
@@ -53,6 +55,8 @@ _CONTROL_CLASSES = (
     "carousel-control-next", "flickity-button", "flickity-page-dots",
 )  # fmt: skip
 _THUMBNAIL_CLASS = re.compile(r"thumb|^(?:slider|gallery|carousel)-nav\d*$")
+_OTHER_STORIES = re.compile(r"related|recommend|more-(?:stories|news|articles)|promo", re.I)
+RELATED_DEPTH = 4  # ancestors of a carousel looked at for a "related stories" class
 LINK_DENSE = 0.5
 
 
@@ -117,8 +121,14 @@ def clean_page(root: HtmlElement, rules: ExtractionRules) -> HtmlElement:
             _drop(element)
     drop_read_also(root)
     body = _first(root, rules.body_selector)
+    if body is None:
+        merge_body_parts(root)
     for carousel in _outermost([c for c in carousels if _attached(c, root)]):
-        if _is_thumbnails(carousel) or link_density(carousel) > LINK_DENSE:
+        if (
+            _is_thumbnails(carousel)
+            or link_density(carousel) > LINK_DENSE
+            or _in_other_stories(carousel)
+        ):
             _drop(carousel)
         elif body is None or _is_within(carousel, body):
             _unwrap(carousel)
@@ -160,6 +170,14 @@ def _is_within(element: HtmlElement, container: HtmlElement) -> bool:
 def _is_thumbnails(carousel: HtmlElement) -> bool:
     classes = (carousel.get("class") or "").split()
     return any(_THUMBNAIL_CLASS.search(name) for name in classes)
+
+
+def _in_other_stories(carousel: HtmlElement) -> bool:
+    """A carousel of cards in a box of other stories ("related-pages", "recommended")."""
+    for element in [carousel, *list(carousel.iterancestors())[:RELATED_DEPTH]]:
+        if _OTHER_STORIES.search(f"{element.get('class') or ''} {element.get('id') or ''}"):
+            return True
+    return False
 
 
 def link_density(element: HtmlElement) -> float:

@@ -133,3 +133,10 @@ def test_same_blocks_same_result_whatever_came_before() -> None:
     first = dedupe_blocks([A + B, A, B, C])
     dedupe_blocks([C, D, C + D, "Башка бир макала."] * 50)  # other work in the same process
     assert dedupe_blocks([A + B, A, B, C]) == first
+
+
+def test_a_piece_must_end_where_a_sentence_or_a_capitalised_word_begins() -> None:
+    piece = "Бишкек шаарынын мэриясы жаңы автобустарды"
+    longer = f"{piece}, троллейбус алат."
+    assert dedupe_blocks([piece, longer]) == [piece, longer]
+    assert dedupe_blocks([A, B, f"{A} {B}"]) == [A, B]  # whole sentences still split

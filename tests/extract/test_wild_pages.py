@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from crawler.extract.body_parts import merge_body_parts
 from crawler.extract.errors import NoArticle
 from crawler.extract.html_cleanup import clean_page, parse_html
 from crawler.extract.normalize import match_key
@@ -197,3 +198,52 @@ def test_prose_that_starts_with_the_cue_word_stays() -> None:
     )
     html = page(paragraphs_html([*PARAGRAPHS, prose]))
     assert keys(body_of(html)) == keys([*PARAGRAPHS, prose])
+
+
+# --- a body cut into parts, and carousels of other stories ---------------------------
+
+
+def test_a_body_cut_into_parts_by_ads_is_one_body_again() -> None:
+    # trafilatura reads the first container its article markers name, and only that one.
+    ad = "<div class='ad-slot'><span>Жарнама</span></div>"
+    parts = [
+        f"<div class='post-body'><p>{PARAGRAPHS[0]}</p><p>{PARAGRAPHS[1]}</p></div>",
+        f"<div class='post-body'><p>{PARAGRAPHS[2]}</p><p>{PARAGRAPHS[3]}</p></div>",
+    ]
+    html = page(f"<div class='grid'>{parts[0]}</div>{ad}<div class='grid'>{parts[1]}</div>")
+    assert keys(body_of(html)) == keys(PARAGRAPHS)
+
+
+def test_parts_with_a_heading_between_them_are_left_apart() -> None:
+    # Sections of one text under their own headings: moved together, the second
+    # section would come out before its heading.
+    sections = "".join(
+        f"<h2>Бөлүм {n}</h2><div class='post-body'><p>{a}</p><p>{b}</p></div>"
+        for n, (a, b) in enumerate([PARAGRAPHS[:2], PARAGRAPHS[2:]], start=1)
+    )
+    root = parse_html(page(sections).decode())
+    merge_body_parts(root)
+    assert [len(part) for part in root.xpath("//div[@class='post-body']")] == [2, 2]
+    ad = "<div class='ad-slot'><span>Жарнама</span></div>"
+    root = parse_html(page(sections.replace("<h2>Бөлүм 2</h2>", ad)).decode())
+    merge_body_parts(root)
+    assert [len(part) for part in root.xpath("//div[@class='post-body']")] == [4]
+
+
+def test_a_carousel_of_other_stories_is_dropped_not_unwrapped() -> None:
+    # Unwrapped into plain paragraphs, story cards can outweigh the article itself.
+    cards = [
+        "Ош шаарында жаңы мектеп ачылды, анда миңден ашык окуучу билим алат.",
+        "Нарын облусунда кар көчкү коркунучу жарыяланды, айдоочуларга эскертүү берилди.",
+    ]
+    carousel = (
+        "<div class='related-pages'><div class='carousel'>"
+        + "".join(f"<div class='card'><h3>Кабар</h3><div>{text}</div></div>" for text in cards)
+        + "</div></div>"
+    )
+    tree = clean_page(
+        parse_html(page(paragraphs_html(), after=carousel).decode()), ExtractionRules()
+    )
+    text = match_key(tree.text_content())
+    assert not any(match_key(card) in text for card in cards)
+    assert all(key in text for key in keys(PARAGRAPHS))

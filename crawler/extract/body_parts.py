@@ -1,0 +1,76 @@
+"""An article body split into parts, made one again.
+
+Some sites cut the body into several containers of the same kind, with ads, embeds
+or newsletter boxes between them (`div.body__container` × 4). trafilatura picks one
+container and loses the rest of the article. Where a page has two or more containers
+with the same tag and class, each holding paragraphs of prose, the later parts are
+moved into the first, in reading order, before trafilatura reads the page.
+
+A list of teasers is not a split body: a part must hold at least MIN_PROSE paragraphs
+of MIN_PROSE_CHARS or more. Nor is a body whose parts have headings or prose between
+them (sections of one text, product cards between paragraphs): moved together, those
+would come out of reading order.
+"""
+
+from __future__ import annotations
+
+from lxml.html import HtmlElement
+
+MIN_PROSE = 2
+MIN_PROSE_CHARS = 80
+_CONTAINERS = ("div", "section", "article")
+
+
+def merge_body_parts(root: HtmlElement) -> None:
+    """Move the later parts of a split body into its first part, in place."""
+    groups: dict[tuple[str, str], list[HtmlElement]] = {}
+    for element in root.iter(*_CONTAINERS):
+        classes = element.get("class")
+        if classes and _prose_children(element) >= MIN_PROSE:
+            groups.setdefault((str(element.tag), " ".join(sorted(classes.split()))), []).append(
+                element
+            )
+    elements = list(root.iter())
+    for parts in groups.values():
+        parts = _not_nested(parts)
+        if len(parts) < 2 or _text_between(parts, elements):
+            continue
+        first = parts[0]
+        for part in parts[1:]:
+            for child in list(part):
+                first.append(child)
+            parent = part.getparent()
+            if parent is not None:
+                part.drop_tree()
+
+
+def _prose_children(element: HtmlElement) -> int:
+    return sum(
+        1
+        for child in element
+        if child.tag == "p" and len(" ".join(child.text_content().split())) >= MIN_PROSE_CHARS
+    )
+
+
+_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+
+
+def _text_between(parts: list[HtmlElement], elements: list[HtmlElement]) -> bool:
+    """Headings or prose paragraphs between the parts, outside all of them."""
+    order = {id(element): index for index, element in enumerate(elements)}
+    spans = [(order[id(part)], order[id(part)] + sum(1 for _ in part.iter())) for part in parts]
+    for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+        for element in elements[end:start]:
+            if not isinstance(element.tag, str):
+                continue
+            text = " ".join(element.text_content().split())
+            if (element.tag in _HEADINGS and text) or (
+                element.tag == "p" and len(text) >= MIN_PROSE_CHARS
+            ):
+                return True
+    return False
+
+
+def _not_nested(parts: list[HtmlElement]) -> list[HtmlElement]:
+    chosen = set(parts)
+    return [part for part in parts if not chosen & set(part.iterancestors())]
