@@ -14,6 +14,8 @@ would come out of reading order.
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from lxml.html import HtmlElement
 
 MIN_PROSE = 2
@@ -59,7 +61,7 @@ def _text_between(parts: list[HtmlElement], elements: list[HtmlElement]) -> bool
     """Headings or prose paragraphs between the parts, outside all of them."""
     order = {id(element): index for index, element in enumerate(elements)}
     spans = [(order[id(part)], order[id(part)] + sum(1 for _ in part.iter())) for part in parts]
-    for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+    for (_, end), (start, _) in pairwise(spans):
         for element in elements[end:start]:
             if not isinstance(element.tag, str):
                 continue
