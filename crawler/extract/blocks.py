@@ -12,7 +12,6 @@ from __future__ import annotations
 from configparser import ConfigParser
 
 import trafilatura
-from lxml import etree
 from lxml.etree import _Element
 from lxml.html import HtmlElement
 from trafilatura.settings import use_config
@@ -37,11 +36,11 @@ _CONFIG = _config()
 
 SHORT_SHARE = 0.2
 """A first pick with less text than this share of the page's text asks a second opinion."""
+SHORT_PICK = 5000
+"""Letters (white space aside): a longer first pick is never second-guessed."""
 SECOND_OPINION_WINS = 0.35
 """The second opinion is taken when the first pick is shorter than this share of it."""
-_PAGE_TEXT = etree.XPath(
-    "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]"
-)
+_NOT_TEXT = ("script", "style", "noscript", "template")
 
 
 def main_text_blocks(tree: HtmlElement, url: str | None = None) -> list[str]:
@@ -54,16 +53,26 @@ def main_text_blocks(tree: HtmlElement, url: str | None = None) -> list[str]:
     the article.
     """
     blocks = _blocks(tree, url, favor_recall=True)
-    length = sum(len(block) for block in blocks)
-    if length < SHORT_SHARE * _page_text_length(tree):
+    length = _letters(blocks)
+    if length < SHORT_PICK and length < SHORT_SHARE * _page_letters(tree):
         second = _blocks(tree, url, favor_recall=False)
-        if length < SECOND_OPINION_WINS * sum(len(block) for block in second):
+        if length < SECOND_OPINION_WINS * _letters(second):
             return second
     return blocks
 
 
-def _page_text_length(tree: HtmlElement) -> int:
-    return sum(len(" ".join(str(text).split())) for text in _PAGE_TEXT(tree))
+def _letters(blocks: list[str]) -> int:
+    return sum(len(block) - block.count(" ") for block in blocks)
+
+
+def _page_letters(tree: HtmlElement) -> int:
+    """Characters other than white space in the page's text, scripts and styles aside."""
+    body = tree.find("body")
+    if body is None:
+        return 0
+    total = len("".join(body.text_content().split()))
+    hidden = sum(len("".join((e.text or "").split())) for e in body.iter(*_NOT_TEXT))
+    return total - hidden
 
 
 def _blocks(tree: HtmlElement, url: str | None, favor_recall: bool) -> list[str]:

@@ -32,10 +32,13 @@ def merge_body_parts(root: HtmlElement) -> None:
             groups.setdefault((str(element.tag), " ".join(sorted(classes.split()))), []).append(
                 element
             )
-    elements = list(root.iter())
+    elements: list[HtmlElement] = []
     for parts in groups.values():
         parts = _not_nested(parts)
-        if len(parts) < 2 or _text_between(parts, elements):
+        if len(parts) < 2:
+            continue
+        elements = elements or list(root.iter())  # document order, read once if needed
+        if _text_between(parts, elements):
             continue
         first = parts[0]
         for part in parts[1:]:
@@ -47,11 +50,10 @@ def merge_body_parts(root: HtmlElement) -> None:
 
 
 def _prose_children(element: HtmlElement) -> int:
-    return sum(
-        1
-        for child in element
-        if child.tag == "p" and len(" ".join(child.text_content().split())) >= MIN_PROSE_CHARS
-    )
+    paragraphs = element.findall("p")
+    if len(paragraphs) < MIN_PROSE:
+        return 0
+    return sum(1 for p in paragraphs if len(" ".join(p.text_content().split())) >= MIN_PROSE_CHARS)
 
 
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}

@@ -49,6 +49,7 @@ _CREDIT = re.compile(
     r"видео|photo|булак|source)\s*[:.,-]).{0,80}$",
     re.IGNORECASE,
 )
+_CREDIT_REACH = 200  # characters from the end where a credit can begin (it ends the text)
 _HYPHENS = "-‐‑"
 _SENTENCE_END = re.compile(r"[.!?…]")
 _OPENERS = "«“„‘([{\"'–—-"
@@ -66,33 +67,44 @@ _CASE_SEAM = re.compile(f"{_case_class('islower')}(?={_case_class('isupper')})")
 _WIDE = re.compile("[\U00010000-\U0010ffff]")
 
 
-@dataclass(frozen=True)
-class _Keyed:
-    """A normalised text, its match key, and the key positions where a word starts (where
-    a piece may begin or end); `spans` says where each key character sits in the text."""
+_NOT_ALNUM = re.compile(r"[\W_]+")
 
-    text: str
-    key: str
-    starts: tuple[int, ...]
+
+class _Keyed:
+    """A normalised text and its match key; `starts` are the key positions where a word
+    starts (where a piece may begin or end), `spans` where each key character sits in the
+    text. Both are worked out only for the blocks that need them."""
+
+    __slots__ = ("__dict__", "key", "text")
+
+    def __init__(self, text: str, key: str) -> None:
+        self.text = text
+        self.key = key
 
     @classmethod
     def of(cls, text: str) -> _Keyed:
-        """Word by word (regular expressions do the characters); a text whose letters
-        case-fold to more than one, or lie beyond the BMP, goes character by character."""
         folded = text.casefold()
         if len(folded) != len(text) or _WIDE.search(text):
-            return cls._by_character(text)[0]
-        parts: list[str] = []
+            return cls._by_character(text)[0]  # letters that fold to two, or beyond the BMP
+        return cls(text, _NOT_ALNUM.sub("", text).casefold())  # alnum first, as the reference
+
+    @cached_property
+    def starts(self) -> tuple[int, ...]:
+        """Word by word (regular expressions do the characters)."""
+        text = self.text
+        if len(text.casefold()) != len(text) or _WIDE.search(text):
+            return self._by_character(text)[0].starts
         starts: list[int] = []
+        seams = [seam.end() for seam in _CASE_SEAM.finditer(text)]  # rare: camel case
         length = 0
         for run in _ALNUM_RUN.finditer(text):
             at, end = run.span()
             if not (at >= 2 and text[at - 1] in _HYPHENS and text[at - 2].isalnum()):
                 starts.append(length)  # a word starts, unless after "Pre-"
-            starts.extend(length + seam.end() - at for seam in _CASE_SEAM.finditer(text, at, end))
-            parts.append(folded[at:end])
+            if seams:
+                starts.extend(length + seam - at for seam in seams if at < seam < end)
             length += end - at
-        return cls(text, "".join(parts), tuple(starts))
+        return tuple(starts)
 
     @classmethod
     def _by_character(cls, text: str) -> tuple[_Keyed, tuple[int, ...]]:
@@ -114,7 +126,9 @@ class _Keyed:
             for part in char.casefold():
                 chars.append(part)
                 spans.append(index)
-        return cls(text, "".join(chars), tuple(starts)), tuple(spans)
+        keyed = cls(text, "".join(chars))
+        keyed.__dict__["starts"] = tuple(starts)
+        return keyed, tuple(spans)
 
     @cached_property
     def spans(self) -> tuple[int, ...]:
@@ -196,6 +210,8 @@ _LETTER_RUN = re.compile(r"[^\W\d_](?:[^\W\d_]|-(?=[^\W\d_]))*")
 
 def split_glued_headings(text: str) -> list[str]:
     """Split "…жатат.АктауАктаудагы…" into "…жатат.", "Актау", "Актаудагы…"."""
+    if not _CASE_SEAM.search(text):
+        return [text]  # no small letter straight before a capital: nothing glued
     for run in _LETTER_RUN.finditer(text):
         word = run.group(0)
         for seam in _CASE_SEAM.finditer(word):  # a small letter straight before a capital
@@ -221,10 +237,16 @@ class _Pieces:
 
     def __init__(self) -> None:
         self._by_prefix: dict[str, list[str]] = {}
+        self._all: list[str] = []
+
+    def any_in(self, key: str) -> bool:
+        """Some piece occurs in `key` (a cheap test before the word-by-word search)."""
+        return any(piece in key for piece in self._all)
 
     def add(self, key: str) -> None:
         if len(key) < MIN_PIECE:
             return
+        self._all.append(key)
         bucket = self._by_prefix.setdefault(key[:_PREFIX], [])
         bucket.append(key)
         bucket.sort(key=len, reverse=True)
@@ -266,6 +288,8 @@ def _split(block: _Keyed, pieces: _Pieces, atoms: dict[str, list[_Atom]]) -> lis
         half = block.slice(0, period)
         if _Keyed.of(half).key == key[:period]:  # (a letter that case-folds to two breaks the map)
             return [_Atom(half, key[:period])]
+    if not pieces.any_in(key):
+        return None
     segments: list[tuple[int, int, str | None]] = []  # (start, end, piece key or None for a gap)
     covered = gap_start = 0
     for position in block.starts:
@@ -302,7 +326,7 @@ def _split(block: _Keyed, pieces: _Pieces, atoms: dict[str, list[_Atom]]) -> lis
 
 def _core_key(atom: _Atom) -> str:
     """The key without a trailing credit ("… Сүрөт: Азаттык")."""
-    match = _CREDIT.search(atom.text)
+    match = _CREDIT.search(atom.text, max(0, len(atom.text) - _CREDIT_REACH))
     if match and match.start() > 0:
         return _Keyed.of(atom.text[: match.start()]).key or atom.key
     return atom.key
@@ -352,18 +376,15 @@ def _keep_first(atoms: list[_Atom]) -> list[_Atom]:
 
 
 def _drop_contained(atoms: list[_Atom]) -> list[_Atom]:
-    longer_first = sorted(atoms, key=lambda a: len(a.key), reverse=True)
-    result = []
-    for atom in atoms:
-        contained = (
+    # Long keys are unique here (a long repeat is always a copy), and the separator keeps
+    # a match inside one key: a key found twice is found inside another, longer key.
+    joined = "\x00".join(atom.key for atom in atoms)
+    return [
+        atom
+        for atom in atoms
+        if not (
             len(atom.key) >= MIN_CONTAINED
             and len(atom.text.split()) >= MIN_CONTAINED_WORDS
-            and any(
-                len(other.key) > len(atom.key) and atom.key in other.key
-                for other in longer_first
-                if len(other.key) > len(atom.key)
-            )
+            and joined.count(atom.key) > 1
         )
-        if not contained:
-            result.append(atom)
-    return result
+    ]

@@ -10,8 +10,8 @@
 - Every other carousel in the article is unwrapped into plain paragraphs, so that
   trafilatura (which drops anything whose class says "slide", anything aria-hidden,
   and text nested deep in <div>s) sees each real slide once, as ordinary text.
-- A source's drop selectors remove what is never article text, and so do "read also"
-  boxes (crawler.extract.related); its body selector picks the article container.
+- A source's drop selectors remove what is never article text; its body selector
+  picks the article container.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from lxml.html import builder as E
 from crawler.extract.body_parts import merge_body_parts
 from crawler.extract.errors import NoArticle
 from crawler.extract.normalize import match_key
-from crawler.extract.related import drop_read_also
 from crawler.extract.rules import ExtractionRules
 
 _CLONE_CLASSES = (
@@ -119,7 +118,6 @@ def clean_page(root: HtmlElement, rules: ExtractionRules) -> HtmlElement:
     for css in rules.drop_selectors:
         for element in select(root, css):
             _drop(element)
-    drop_read_also(root)
     body = _first(root, rules.body_selector)
     if body is None:
         merge_body_parts(root)
@@ -192,24 +190,10 @@ def link_density(element: HtmlElement) -> float:
 MIN_LINK_KEY = 3  # key characters: shorter link texts ("1", "»") are not counted
 
 
-def linked_share(blocks: list[str], tree: HtmlElement) -> float:
-    """The share of the extracted body that is link text of the page.
-
-    A listing's body is its headlines, each a link; an article's body is paragraphs,
-    however many links its menus and sidebars hold (they are not in the body). Counted
-    on match keys: each distinct link text found in a block counts once for it.
-    """
-    links = {match_key(a.text_content()) for a in tree.iter("a")}
-    links = {key for key in links if len(key) >= MIN_LINK_KEY}
-    total = linked = 0
-    for block in blocks:
-        key = match_key(block)
-        total += len(key)
-        if key in links:
-            linked += len(key)
-        else:
-            linked += min(len(key), sum(len(link) for link in links if link in key))
-    return linked / total if total else 0.0
+def link_keys(tree: HtmlElement) -> frozenset[str]:
+    """The match keys of the page's link texts (the very short ones aside)."""
+    keys = {match_key(a.text_content()) for a in tree.iter("a")}
+    return frozenset(key for key in keys if len(key) >= MIN_LINK_KEY)
 
 
 _INLINE = {

@@ -24,6 +24,7 @@ _SPACES = "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2
 # Characters that render as nothing at all.
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 _SPACE_TABLE = {ord(c): " " for c in _SPACES} | {ord(c): None for c in _INVISIBLE}
+_ODD_SPACE = re.compile("[" + re.escape("".join(_SPACES) + "".join(_INVISIBLE)) + "]")
 
 # Kyrgyz letters written with a letter of another alphabet or language.
 _KYRGYZ_LOOKALIKES = {
@@ -129,7 +130,8 @@ def normalize_spaces(text: str) -> str:
 
     Newlines are kept: callers decide what a line means.
     """
-    text = text.translate(_SPACE_TABLE)
+    if _ODD_SPACE.search(text):  # (translate is slow on non-ASCII text: only when needed)
+        text = text.translate(_SPACE_TABLE)
     lines = (_RUNS_OF_SPACE.sub(" ", line).strip() for line in text.split("\n"))
     return "\n".join(lines)
 

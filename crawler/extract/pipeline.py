@@ -1,6 +1,6 @@
 """The extraction pipeline: page bytes + URL + source rules → Article.
 
-decode → parse → metadata → HTML clean-up → trafilatura → block de-duplication →
+decode → parse → metadata → HTML clean-up → trafilatura → read-also boxes → block de-duplication →
 Kyrgyz normalisation → language. Pure: the same bytes give the same Article in any
 process and any order. Work is bounded by the input size and element count.
 """
@@ -8,6 +8,9 @@ process and any order. Work is bounded by the input size and element count.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
+
+from lxml import etree
 
 from crawler import __version__
 from crawler.extract.article import Article
@@ -15,12 +18,14 @@ from crawler.extract.blocks import TRAFILATURA_VERSION, main_text_blocks
 from crawler.extract.decode import decode_html
 from crawler.extract.dedup import dedupe_blocks, is_credit
 from crawler.extract.errors import NoArticle
-from crawler.extract.html_cleanup import clean_page, linked_share, parse_html
+from crawler.extract.html_cleanup import clean_page, link_keys, parse_html
 from crawler.extract.language import detect_language
 from crawler.extract.metadata import read_metadata
 from crawler.extract.normalize import match_key
+from crawler.extract.related import linked_chars, without_read_also
 from crawler.extract.rules import NO_RULES, ExtractionRules
 
+_COUNT = etree.XPath("count(//*)")
 EXTRACTOR = f"kgnews-{__version__} trafilatura-{TRAFILATURA_VERSION}"
 MAX_INPUT_BYTES = 10 * 1024 * 1024
 MAX_ELEMENTS = 100_000
@@ -48,15 +53,16 @@ def extract_article(
         )
     text, _encoding = decode_html(data, content_type)
     root = parse_html(text)
-    elements = sum(1 for _ in root.iter())
+    elements = int(_COUNT(root))
     if elements > MAX_ELEMENTS:
         raise NoArticle(f"page has {elements} HTML elements, over the {MAX_ELEMENTS} limit")
     meta = read_metadata(root, url, rules)
     tree = clean_page(root, rules)
+    links = cache(lambda: link_keys(tree))
     signatures = {match_key(text) for text in rules.drop_paragraphs}
     blocks = [
         block
-        for block in dedupe_blocks(main_text_blocks(tree, url))
+        for block in dedupe_blocks(without_read_also(main_text_blocks(tree, url), links))
         if not is_credit(block) and not (signatures and match_key(block) in signatures)
     ]
     paragraphs = _without_title(blocks, meta.title)
@@ -66,7 +72,7 @@ def extract_article(
     if not meta.is_article and not known_article:
         if words < MIN_WORDS:
             raise NoArticle(f"only {words} words of text and no article markup: not an article")
-        link_share = linked_share(paragraphs, tree)
+        link_share = _linked_share(paragraphs, links())
         if link_share > MAX_LINK_SHARE:
             raise NoArticle(
                 f"{link_share:.0%} of the text is links and there is no article "
@@ -90,6 +96,14 @@ def extract_article(
 def clean_text(lines: Iterable[str]) -> list[str]:
     """Stages 4 and 5 on text that was already extracted: one paragraph a line, in and out."""
     return dedupe_blocks(lines)
+
+
+def _linked_share(paragraphs: list[str], links: frozenset[str]) -> float:
+    """The share of the body that is link text of the page: a listing's body is its
+    headlines; an article's is paragraphs, however linky its menus and sidebars."""
+    keys = [match_key(p) for p in paragraphs]
+    total = sum(len(key) for key in keys)
+    return sum(linked_chars(key, links) for key in keys) / total if total else 0.0
 
 
 def _without_title(paragraphs: list[str], title: str | None) -> list[str]:

@@ -1,17 +1,21 @@
 """ "Read also" boxes inside an article body, found without a source's selectors.
 
 News sites put links to their other stories in the middle of the text: "Окуңуз:",
-"Ошондой эле окуңуз", "Дагы окуңуз", "Читайте также", "Read more". Such a box is
-a cue followed by links, and is mostly links: the cue and its links go, in any
-source. A paragraph that merely begins with the word ("Окуңуз, бул…" as prose) is
-not link-dominated and stays.
+"Ошондой эле окуңуз", "Дагы окуңуз", "Читайте также", "Read more". Such a box is a
+cue with links after it, in the same block or in the blocks that follow, and is mostly
+link text: the cue and its links go, in any source. A paragraph that merely begins
+with the word ("Окуңуз, бул…" as prose) is not link text and stays.
+
+Read on the extracted blocks, beside the page's link texts (as match keys): a page
+without a cue costs one regular expression a block.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Collection
 
-from lxml.html import HtmlElement
+from crawler.extract.normalize import match_key
 
 _CUE = re.compile(
     r"^\W*(?:"
@@ -21,49 +25,51 @@ _CUE = re.compile(
     r")\b\W*",
     re.IGNORECASE,
 )
-_CANDIDATE_TAGS = {"p", "div", "aside", "section", "ul", "ol", "h2", "h3", "h4", "h5", "h6"}
 MAX_CUE_WORDS = 5  # a cue on its own ("Окуңуз:") heads the links that follow it
 MAX_FOLLOWING = 6  # link blocks after a lone cue that belong to its box
 MIN_LINK_SHARE = 0.5
 
 
-def drop_read_also(root: HtmlElement) -> None:
-    """Remove every read-also box under `root`, in place."""
-    for element in list(root.iter(*_CANDIDATE_TAGS)):
-        if element.getparent() is None or not _attached(element, root):
-            continue
-        text = " ".join(element.text_content().split())
-        cue = _CUE.match(text)
-        if cue is None:
-            continue
-        if _link_share(element, len("".join(cue.group().split()))) >= MIN_LINK_SHARE or (
-            len(text.split()) <= MAX_CUE_WORDS and _drop_following_links(element)
-        ):
-            element.drop_tree()
+def without_read_also(blocks: list[str], links: Callable[[], Collection[str]]) -> list[str]:
+    """The blocks without read-also boxes; `links` gives the page's link texts' keys."""
+    if not any(_CUE.match(block) for block in blocks):
+        return blocks
+    linked = links()
+    kept: list[str] = []
+    i = 0
+    while i < len(blocks):
+        box = _box_length(blocks, i, linked)
+        if box:
+            i += box
+        else:
+            kept.append(blocks[i])
+            i += 1
+    return kept
 
 
-def _attached(element: HtmlElement, root: HtmlElement) -> bool:
-    return any(ancestor is root for ancestor in element.iterancestors()) or element is root
+def _box_length(blocks: list[str], i: int, linked: Collection[str]) -> int:
+    """How many blocks from i on are a read-also box (0: none starts there)."""
+    cue = _CUE.match(blocks[i])
+    if cue is None:
+        return 0
+    rest = blocks[i][cue.end() :]
+    whole = not match_key(rest) or is_link_text(rest, linked)  # "Окуңуз: <a>…</a>"
+    if not whole and len(blocks[i].split()) > MAX_CUE_WORDS:
+        return 0  # prose that starts with the word
+    end = i + 1
+    while end < min(len(blocks), i + 1 + MAX_FOLLOWING) and is_link_text(blocks[end], linked):
+        end += 1  # the links under the cue
+    return end - i if whole or end > i + 1 else 0
 
 
-def _link_share(element: HtmlElement, cue_chars: int) -> float:
-    """The share of the element's text after its cue that sits in links."""
-    total = len("".join(element.text_content().split())) - cue_chars
-    if total <= 0:
-        return 0.0
-    linked = sum(len("".join(a.text_content().split())) for a in element.iter("a"))
-    return min(1.0, linked / total)
+def is_link_text(text: str, links: Collection[str]) -> bool:
+    """Most of `text` is link text of the page."""
+    key = match_key(text)
+    return bool(key) and linked_chars(key, links) >= MIN_LINK_SHARE * len(key)
 
 
-def _drop_following_links(cue: HtmlElement) -> bool:
-    """Drop the link-dominated siblings straight after a lone cue; True if there were any."""
-    dropped = 0
-    sibling = cue.getnext()
-    while sibling is not None and dropped < MAX_FOLLOWING:
-        following = sibling.getnext()
-        if not isinstance(sibling.tag, str) or _link_share(sibling, 0) < MIN_LINK_SHARE:
-            break
-        sibling.drop_tree()
-        dropped += 1
-        sibling = following
-    return dropped > 0
+def linked_chars(key: str, links: Collection[str]) -> int:
+    """How much of a block's key is link text: each distinct link found in it counts once."""
+    if key in links:
+        return len(key)
+    return min(len(key), sum(len(link) for link in links if link in key))
