@@ -19,6 +19,7 @@ where kgnews loses most against bare trafilatura.
 from __future__ import annotations
 
 import argparse
+import logging
 import re
 import statistics
 import sys
@@ -31,6 +32,7 @@ from pathlib import Path
 import trafilatura
 
 from crawler.extract.corpus import GoldPage, load_corpus
+from crawler.extract.decode import decode_html
 from crawler.extract.errors import NoArticle
 from crawler.extract.evaluate import Score, score
 from crawler.extract.pipeline import extract_article
@@ -49,9 +51,11 @@ def _readability() -> Callable[[bytes], list[str]] | None:
     except ImportError:
         return None
 
+    logging.getLogger("readability").setLevel(logging.CRITICAL)
+
     def extract(html: bytes) -> list[str]:
-        try:
-            summary = Document(html).summary(html_partial=True)
+        try:  # given text: this version of readability-lxml reads no bytes
+            summary = Document(decode_html(html)[0]).summary(html_partial=True)
         except Exception:
             return []
         if not summary.strip():
