@@ -76,7 +76,7 @@ def main() -> int:
     print(f"bare trafilatura: {statistics.median(bare_rates):7.1f} pages/s (median)")
     print(
         f"ratio kgnews/trafilatura: {statistics.median(ratios):.2f} "
-        f"(min {min(ratios):.2f}, max {max(ratios):.2f}); target >= 0.80"
+        f"(min {min(ratios):.2f}, max {max(ratios):.2f}); target >= 0.90"
     )
     return 0
 
