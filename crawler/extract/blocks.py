@@ -62,7 +62,7 @@ def main_text_blocks(tree: HtmlElement, url: str | None = None) -> list[str]:
 
 
 def _letters(blocks: list[str]) -> int:
-    return sum(len(block) - block.count(" ") for block in blocks)
+    return sum(len("".join(block.split())) for block in blocks)
 
 
 def _page_letters(tree: HtmlElement) -> int:

@@ -37,16 +37,28 @@ def merge_body_parts(root: HtmlElement) -> None:
         parts = _not_nested(parts)
         if len(parts) < 2:
             continue
-        elements = elements or list(root.iter())  # document order, read once if needed
+        elements = elements or list(root.iter())  # document order, read again after a merge
         if _text_between(parts, elements):
             continue
         first = parts[0]
         for part in parts[1:]:
+            _append_text(first, part.text)
+            part.text = None
             for child in list(part):
                 first.append(child)
-            parent = part.getparent()
-            if parent is not None:
-                part.drop_tree()
+            part.drop_tree()
+        elements = []
+
+
+def _append_text(element: HtmlElement, text: str | None) -> None:
+    """Put `text` at the end of `element`'s content."""
+    if not text:
+        return
+    if len(element):
+        last = element[-1]
+        last.tail = (last.tail or "") + text
+    else:
+        element.text = (element.text or "") + text
 
 
 def _prose_children(element: HtmlElement) -> int:
@@ -65,12 +77,10 @@ def _text_between(parts: list[HtmlElement], elements: list[HtmlElement]) -> bool
     spans = [(order[id(part)], order[id(part)] + sum(1 for _ in part.iter())) for part in parts]
     for (_, end), (start, _) in pairwise(spans):
         for element in elements[end:start]:
-            if not isinstance(element.tag, str):
+            if element.tag not in _HEADINGS and element.tag != "p":
                 continue
             text = " ".join(element.text_content().split())
-            if (element.tag in _HEADINGS and text) or (
-                element.tag == "p" and len(text) >= MIN_PROSE_CHARS
-            ):
+            if (element.tag in _HEADINGS and text) or len(text) >= MIN_PROSE_CHARS:
                 return True
     return False
 

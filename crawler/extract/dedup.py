@@ -14,7 +14,7 @@ folded), so spacing, punctuation and quotes never make two copies look different
 3. A repeat is dropped where it is a copy, not where the writer repeated a line:
    a long block (a paragraph) is kept once, at its first place; a short one only when
    it stutters (straight after its own first copy) or belongs to a run of blocks copied
-   in order (a key-points box shown twice), and then only if it occurs at most twice.
+   in order (a key-points box shown twice), and for a run only if it occurs at most twice.
    A short line that recurs through the page ("Eat every 2–3 hours" in each meal of a
    plan, a heading in each section) is content. Near repeats count as repeats: the same
    text but for spacing or punctuation, or but for a trailing credit (the variant
@@ -210,8 +210,21 @@ _LETTER_RUN = re.compile(r"[^\W\d_](?:[^\W\d_]|-(?=[^\W\d_]))*")
 
 def split_glued_headings(text: str) -> list[str]:
     """Split "…жатат.АктауАктаудагы…" into "…жатат.", "Актау", "Актаудагы…"."""
+    parts: list[str] = []
+    while True:
+        cut = _first_glue(text)
+        if cut is None:
+            return [*parts, text]
+        start, end = cut
+        before = text[:start].strip()
+        parts.extend([*([before] if before else []), text[start:end]])
+        text = text[end:]
+
+
+def _first_glue(text: str) -> tuple[int, int] | None:
+    """Where the first glued sub-heading stands in `text` (start, end), if one does."""
     if not _CASE_SEAM.search(text):
-        return [text]  # no small letter straight before a capital: nothing glued
+        return None  # no small letter straight before a capital: nothing glued
     for run in _LETTER_RUN.finditer(text):
         word = run.group(0)
         for seam in _CASE_SEAM.finditer(word):  # a small letter straight before a capital
@@ -223,10 +236,8 @@ def split_glued_headings(text: str) -> list[str]:
                 continue
             stem = head if len(head) < 5 else head[:-1]
             if tail.startswith(stem):
-                before = text[: run.start()].strip()
-                after = text[run.start() + cut :]
-                return [*([before] if before else []), head, *split_glued_headings(after)]
-    return [text]
+                return run.start(), run.start() + cut
+    return None
 
 
 # --- 2. concatenations -------------------------------------------------------------
@@ -284,7 +295,7 @@ def _decompose(blocks: list[_Keyed]) -> dict[str, list[_Atom]]:
 def _split(block: _Keyed, pieces: _Pieces, atoms: dict[str, list[_Atom]]) -> list[_Atom] | None:
     key = block.key
     period = (key + key).find(key, 1)
-    if period < len(key):  # "X X": one text repeated
+    if period < len(key) and period >= MIN_PIECE and block.seam(period):  # "X X": one text twice
         half = block.slice(0, period)
         if _Keyed.of(half).key == key[:period]:  # (a letter that case-folds to two breaks the map)
             return [_Atom(half, key[:period])]
@@ -376,9 +387,9 @@ def _keep_first(atoms: list[_Atom]) -> list[_Atom]:
 
 
 def _drop_contained(atoms: list[_Atom]) -> list[_Atom]:
-    # Long keys are unique here (a long repeat is always a copy), and the separator keeps
-    # a match inside one key: a key found twice is found inside another, longer key.
-    joined = "\x00".join(atom.key for atom in atoms)
+    # Over the distinct keys, the separator keeping a match inside one key: a key found
+    # twice is found inside another, longer key (distinct keys of one length never are).
+    joined = "\x00".join(dict.fromkeys(atom.key for atom in atoms))
     return [
         atom
         for atom in atoms

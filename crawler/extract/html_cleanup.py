@@ -11,7 +11,8 @@
   trafilatura (which drops anything whose class says "slide", anything aria-hidden,
   and text nested deep in <div>s) sees each real slide once, as ordinary text.
 - A source's drop selectors remove what is never article text; its body selector
-  picks the article container.
+  picks the article container, inside which text-only divs become paragraphs.
+- Without a body selector, a body cut into parts is merged (crawler.extract.body_parts).
 """
 
 from __future__ import annotations

@@ -44,7 +44,8 @@ def extract_article(
     """The article on the page; NoArticle (with the reason) when there is none.
 
     `known_article`: the caller already knows the URL is an article's (it matched the
-    source's article pattern), so the page is not judged a listing by its text.
+    source's article pattern), so the page is not judged a listing by its link text
+    (it must still have MIN_WORDS words, or article markup).
     """
     if len(data) > MAX_INPUT_BYTES:
         raise NoArticle(
@@ -69,9 +70,9 @@ def extract_article(
     if not paragraphs:
         raise NoArticle("no article text found on the page")
     words = sum(len(p.split()) for p in paragraphs)
+    if not meta.is_article and words < MIN_WORDS:  # (also a "page not found" at an article URL)
+        raise NoArticle(f"only {words} words of text and no article markup: not an article")
     if not meta.is_article and not known_article:
-        if words < MIN_WORDS:
-            raise NoArticle(f"only {words} words of text and no article markup: not an article")
         link_share = _linked_share(paragraphs, links())
         if link_share > MAX_LINK_SHARE:
             raise NoArticle(
@@ -107,7 +108,8 @@ def _linked_share(paragraphs: list[str], links: frozenset[str]) -> float:
 
 
 def _without_title(paragraphs: list[str], title: str | None) -> list[str]:
-    """The body without a first line that only repeats the title (the h1 inside the body)."""
+    """The body without a first line that repeats the title (the h1 inside the body), or
+    most of it (the title without its " | Site")."""
     if not paragraphs or not title:
         return paragraphs
     first, whole = match_key(paragraphs[0]), match_key(title)

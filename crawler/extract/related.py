@@ -68,8 +68,13 @@ def is_link_text(text: str, links: Collection[str]) -> bool:
     return bool(key) and linked_chars(key, links) >= MIN_LINK_SHARE * len(key)
 
 
+MIN_LINK_INSIDE = 6  # key characters: a shorter link text counts only as a whole block
+
+
 def linked_chars(key: str, links: Collection[str]) -> int:
-    """How much of a block's key is link text: each distinct link found in it counts once."""
+    """How much of a block's key is link text: the whole block, or each distinct link of
+    some length found in it once ("все", "2024" would match inside ordinary words)."""
     if key in links:
         return len(key)
-    return min(len(key), sum(len(link) for link in links if link in key))
+    inside = sum(len(link) for link in links if len(link) >= MIN_LINK_INSIDE and link in key)
+    return min(len(key), inside)

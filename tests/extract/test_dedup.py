@@ -140,3 +140,17 @@ def test_a_piece_must_end_where_a_sentence_or_a_capitalised_word_begins() -> Non
     longer = f"{piece}, троллейбус алат."
     assert dedupe_blocks([piece, longer]) == [piece, longer]
     assert dedupe_blocks([A, B, f"{A} {B}"]) == [A, B]  # whole sentences still split
+
+
+def test_a_short_word_said_twice_is_not_halved() -> None:
+    words = ["Мама", "Baden-Baden", "Walla Walla", "Ха-ха-ха"]
+    assert dedupe_blocks(words) == words
+
+
+def test_a_repeated_short_line_far_apart_keeps_both_copies() -> None:
+    line = "Бишкек шаарынын мэриясы жаңы автобустарды сатып алат"  # 7 words: not long
+    assert dedupe_blocks([line, "Биринчи абзац.", line]) == [line, "Биринчи абзац.", line]
+
+
+def test_many_glued_headings_in_a_row_do_not_overflow() -> None:
+    assert len(split_glued_headings("АктауАктау" * 1500)) > 1

@@ -84,12 +84,21 @@ def test_a_page_of_headlines_is_still_a_listing_page() -> None:
         body_of(page(headlines))
 
 
-def test_the_source_pattern_says_article_so_a_short_item_is_kept() -> None:
-    short = ["Бишкекте жаңы автобустар жүрө баштады."]  # 5 words, no article markup
-    html = page(paragraphs_html(short))
-    with pytest.raises(NoArticle, match="not an article"):
+def test_the_source_pattern_says_article_so_a_digest_of_links_is_kept() -> None:
+    # A digest: each paragraph links the story it sums up. Judged by its text alone it
+    # is a listing; the source's article pattern says it is an article.
+    digest = [f"<p><a href='/news/{n}'>{text}</a></p>" for n, text in enumerate(PARAGRAPHS)]
+    html = page("".join(digest))
+    with pytest.raises(NoArticle, match="listing page"):
         body_of(html)
-    assert keys(body_of(html, known_article=True)) == keys(short)
+    assert keys(body_of(html, known_article=True)) == keys(PARAGRAPHS)
+
+
+def test_a_known_article_url_with_almost_no_text_is_still_refused() -> None:
+    # A "page not found" served with status 200 at an article's address.
+    html = page("<p>Кечиресиз, бет табылган жок.</p>")
+    with pytest.raises(NoArticle, match="not an article"):
+        body_of(html, known_article=True)
 
 
 # --- 3. comments inside paragraphs ------------------------------------------------
@@ -155,12 +164,13 @@ def test_a_plan_that_repeats_short_lines_keeps_every_one() -> None:
 
 
 def test_a_hyphenated_heading_is_not_split_at_its_hyphen() -> None:
+    # "Workout Supplement Drink Mix" is long enough to be a piece of the later heading.
     html = page(
-        "<h2>Workout Supplement</h2>" + paragraphs_html(PARAGRAPHS[:2])
-        + "<h2>Pre-Workout Supplement</h2>" + paragraphs_html(PARAGRAPHS[2:])
+        "<h2>Workout Supplement Drink Mix</h2>" + paragraphs_html(PARAGRAPHS[:2])
+        + "<h2>Pre-Workout Supplement Drink Mix</h2>" + paragraphs_html(PARAGRAPHS[2:])
     )  # fmt: skip
     body = body_of(html)
-    assert "Pre-Workout Supplement" in body
+    assert "Pre-Workout Supplement Drink Mix" in body
     assert "Pre" not in body
 
 
@@ -247,3 +257,16 @@ def test_a_carousel_of_other_stories_is_dropped_not_unwrapped() -> None:
     text = match_key(tree.text_content())
     assert not any(match_key(card) in text for card in cards)
     assert all(key in text for key in keys(PARAGRAPHS))
+
+
+def test_text_that_opens_a_later_part_moves_with_it() -> None:
+    ad = "<div class='ad-slot'><span>Жарнама</span></div>"
+    lead = "Кыскача айтканда, шаар бюджети бул чыгымды көтөрө алат."
+    html = page(
+        f"<div class='post-body'><p>{PARAGRAPHS[0]}</p><p>{PARAGRAPHS[1]}</p></div>{ad}"
+        f"<div class='post-body'>{lead}<p>{PARAGRAPHS[2]}</p><p>{PARAGRAPHS[3]}</p></div>"
+    )
+    root = parse_html(html.decode())
+    merge_body_parts(root)
+    (merged,) = root.xpath("//div[@class='post-body']")
+    assert match_key(lead) in match_key(merged.text_content())
