@@ -18,6 +18,8 @@ from itertools import pairwise
 
 from lxml.html import HtmlElement
 
+from crawler.extract.tree import outermost
+
 MIN_PROSE = 2
 MIN_PROSE_CHARS = 80
 _CONTAINERS = ("div", "section", "article")
@@ -34,7 +36,7 @@ def merge_body_parts(root: HtmlElement) -> None:
             )
     elements: list[HtmlElement] = []
     for parts in groups.values():
-        parts = _not_nested(parts)
+        parts = outermost(parts)
         if len(parts) < 2:
             continue
         elements = elements or list(root.iter())  # document order, read again after a merge
@@ -83,8 +85,3 @@ def _text_between(parts: list[HtmlElement], elements: list[HtmlElement]) -> bool
             if (element.tag in _HEADINGS and text) or len(text) >= MIN_PROSE_CHARS:
                 return True
     return False
-
-
-def _not_nested(parts: list[HtmlElement]) -> list[HtmlElement]:
-    chosen = set(parts)
-    return [part for part in parts if not chosen & set(part.iterancestors())]

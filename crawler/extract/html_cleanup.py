@@ -29,6 +29,7 @@ from crawler.extract.body_parts import merge_body_parts
 from crawler.extract.errors import NoArticle
 from crawler.extract.normalize import match_key
 from crawler.extract.rules import ExtractionRules
+from crawler.extract.tree import outermost
 
 _CLONE_CLASSES = (
     "slick-cloned",
@@ -122,7 +123,7 @@ def clean_page(root: HtmlElement, rules: ExtractionRules) -> HtmlElement:
     body = _first(root, rules.body_selector)
     if body is None:
         merge_body_parts(root)
-    for carousel in _outermost([c for c in carousels if _attached(c, root)]):
+    for carousel in outermost([c for c in carousels if _attached(c, root)]):
         if (
             _is_thumbnails(carousel)
             or link_density(carousel) > LINK_DENSE
@@ -153,13 +154,6 @@ def _first(root: HtmlElement, css: str | None) -> HtmlElement | None:
 def _drop(element: HtmlElement) -> None:
     if element.getparent() is not None:
         element.drop_tree()
-
-
-def _outermost(elements: list[HtmlElement]) -> list[HtmlElement]:
-    chosen = set(elements)
-    return [
-        el for el in elements if el.getparent() is not None and not chosen & set(el.iterancestors())
-    ]
 
 
 def _is_within(element: HtmlElement, container: HtmlElement) -> bool:
