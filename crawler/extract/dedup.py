@@ -345,7 +345,11 @@ def _core_key(atom: _Atom) -> str:
 
 def is_long_block(text: str) -> bool:
     """Paragraph-sized: a repeat of it is a copy wherever it stands."""
-    if len(match_key(text)) < LONG_REPEAT_CHARS:
+    return _is_long(text, match_key(text))
+
+
+def _is_long(text: str, key: str) -> bool:
+    if len(key) < LONG_REPEAT_CHARS:
         return False
     words = sum(1 for word in text.split() if any(char.isalpha() for char in word))
     return words >= LONG_REPEAT_WORDS
@@ -367,12 +371,13 @@ def _keep_first(atoms: list[_Atom]) -> list[_Atom]:
 
     kept: list[_Atom] = []
     where: dict[str, int] = {}
+    last_kept = ""  # the core of the last kept atom
     for i, (atom, core) in enumerate(zip(atoms, cores, strict=True)):
         index = where.get(core)
         is_copy = index is not None and (
-            is_long_block(atom.text)
+            _is_long(atom.text, atom.key)
             or (i > 0 and cores[i - 1] == core)  # a stutter: "X", "X"
-            or _core_key(kept[-1]) == core  # a stutter once what lay between is gone
+            or last_kept == core  # a stutter once what lay between is gone
             or (  # inside a run of blocks copied in order, once (a line of a template
                 counts[core] <= MAX_COPIES  # that recurs through the page is content)
                 and (copied_in_order(i - 1) or copied_in_order(i))
@@ -381,6 +386,7 @@ def _keep_first(atoms: list[_Atom]) -> list[_Atom]:
         if index is None or not is_copy:
             where.setdefault(core, len(kept))
             kept.append(atom)
+            last_kept = core
         elif len(atom.key) < len(kept[index].key):
             kept[index] = atom  # the same text without its credit
     return kept
