@@ -27,6 +27,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import trafilatura
@@ -84,9 +85,15 @@ class Outcome:
     refusal: str | None
 
 
-def _rules(page: GoldPage) -> ExtractionRules:
+@cache
+def _rules_by_source() -> dict[str, ExtractionRules]:
+    """The shipped sources' rules, read once per process."""
     registry = load_registry()
-    return registry.get(page.source).rules if page.source in registry.source_keys() else NO_RULES
+    return {key: registry.get(key).rules for key in registry.source_keys()}
+
+
+def _rules(page: GoldPage) -> ExtractionRules:
+    return _rules_by_source().get(page.source or "", NO_RULES)
 
 
 def _run(page: GoldPage) -> Outcome:
