@@ -12,14 +12,17 @@ folded), so spacing, punctuation and quotes never make two copies look different
    split a block, and they must cover most of it: "Psychotherapy & Medication" is not
    "Psychotherapy" + "& Medication", and a hyphen is never a seam ("Pre-Workout").
 3. A repeat is dropped where it is a copy, not where the writer repeated a line:
-   a long block (a paragraph) is kept once, at its first place; a short one only when
-   it stutters (straight after its own first copy) or belongs to a run of blocks copied
-   in order (a key-points box shown twice), and for a run only if it occurs at most twice.
-   A short line that recurs through the page ("Eat every 2–3 hours" in each meal of a
-   plan, a heading in each section) is content. Near repeats count as repeats: the same
-   text but for spacing or punctuation, or but for a trailing credit (the variant
-   without the credit is kept). A long block contained whole in another kept block is
-   a repeat too (a pull quote, a lead repeated in the first paragraph).
+   a long block written in sentences (a paragraph) is kept once, at its first place;
+   any other only when it stutters (straight after its own first copy) or belongs to a
+   run of blocks copied in order (a key-points box shown twice), and for a short run
+   only if it occurs at most twice; a run of LONG_RUN blocks or more is the text
+   copied whole (a page that renders its article once per screen size). A line that
+   recurs through the page ("Eat every 2–3 hours" in each meal of a plan, a heading in
+   each section, an item of a list on several days) is content. Near repeats count as
+   repeats: the same text but for spacing or punctuation, or but for a trailing credit
+   (the variant without the credit is kept). A long block in sentences contained whole
+   in another kept block is a repeat too (a pull quote, a lead repeated in the first
+   paragraph); a list item contained in a longer one is not.
 
 Work is bounded: pages with more than MAX_BLOCKS blocks get exact repeats removed only.
 """
@@ -41,6 +44,7 @@ MIN_COVERAGE = 0.7  # share of a block its pieces must cover before it is split
 LONG_REPEAT_CHARS = 40  # key characters and words (with a letter) from which a repeat is a
 LONG_REPEAT_WORDS = 8  # copy wherever it stands; a shorter one only as a stutter or in a run
 MAX_COPIES = 2  # a short line in a copied run is a copy if it occurs no more often than this
+LONG_RUN = 10  # blocks: a run this long copied in order is a copy of the text, all of it
 MIN_CONTAINED = 40  # key characters: shorter blocks are never dropped as "contained"
 MIN_CONTAINED_WORDS = 5
 _PREFIX = 6
@@ -352,7 +356,20 @@ def _is_long(text: str, key: str) -> bool:
     if len(key) < LONG_REPEAT_CHARS:
         return False
     words = sum(1 for word in text.split() if any(char.isalpha() for char in word))
-    return words >= LONG_REPEAT_WORDS
+    return words >= LONG_REPEAT_WORDS and _is_prose(text)
+
+
+_ENDS_A_SENTENCE = re.compile(r"[.!?…:;][\s\"'»”’)\]]*$")
+_SENTENCE_SEAM = re.compile(r"[.!?…]\s+([^\W\d_])")
+
+
+def _is_prose(text: str) -> bool:
+    """Written in sentences: it ends like one, or one sentence ends inside it and the next
+    begins with a capital. An item of a list or a table ("1 cup spinach, 8 oz. almond milk
+    (or water)") is not, and may well recur on purpose."""
+    if _ENDS_A_SENTENCE.search(text):
+        return True
+    return any(seam.group(1).isupper() for seam in _SENTENCE_SEAM.finditer(text))
 
 
 def _keep_first(atoms: list[_Atom]) -> list[_Atom]:
@@ -369,6 +386,14 @@ def _keep_first(atoms: list[_Atom]) -> list[_Atom]:
         a, b = first[cores[i]], first[cores[i + 1]]
         return a < i and b < i + 1 and b == a + 1
 
+    run = [0] * len(atoms)  # how many atoms the run copied in order through each one holds
+    start = 0
+    for i in range(len(atoms)):
+        if not copied_in_order(i):  # atom i ends the run that began at `start`
+            if i > start:
+                run[start : i + 1] = [i + 1 - start] * (i + 1 - start)
+            start = i + 1
+
     kept: list[_Atom] = []
     where: dict[str, int] = {}
     last_kept = ""  # the core of the last kept atom
@@ -380,8 +405,9 @@ def _keep_first(atoms: list[_Atom]) -> list[_Atom]:
             or last_kept == core  # a stutter once what lay between is gone
             or (  # inside a run of blocks copied in order, once (a line of a template
                 counts[core] <= MAX_COPIES  # that recurs through the page is content)
-                and (copied_in_order(i - 1) or copied_in_order(i))
+                and run[i] >= 2
             )
+            or run[i] >= LONG_RUN
         )
         if index is None or not is_copy:
             where.setdefault(core, len(kept))
@@ -403,5 +429,6 @@ def _drop_contained(atoms: list[_Atom]) -> list[_Atom]:
             len(atom.key) >= MIN_CONTAINED
             and len(atom.text.split()) >= MIN_CONTAINED_WORDS
             and joined.count(atom.key) > 1
+            and _is_prose(atom.text)
         )
     ]

@@ -154,3 +154,36 @@ def test_a_repeated_short_line_far_apart_keeps_both_copies() -> None:
 
 def test_many_glued_headings_in_a_row_do_not_overflow() -> None:
     assert len(split_glued_headings("АктауАктау" * 1500)) > 1
+
+
+# A week's menu: the same long item on several days is the writer's, not a copy.
+MONDAY = "Эртең мененки тамак: 2 жумуртка, 1 кесим кара нан, 1 стакан айран жана 1 алма (же банан)"
+TUESDAY = "Эртең мененки тамак: 1 табак сулу ботко, 1 ч. кашык бал, 1 стакан чай жана 1 алма"
+LUNCH = "Түшкү тамак: 1 табак шорпо, 1 кесим эт, 1 стакан кымыз жана жашылча салаты (кызылча)"
+
+
+def test_a_long_list_item_repeated_on_other_days_keeps_every_copy() -> None:
+    menu = ["Дүйшөмбү", MONDAY, LUNCH, "Шейшемби", TUESDAY, "Шаршемби", MONDAY, "Бейшемби", LUNCH]
+    assert dedupe_blocks(menu) == menu
+
+
+def test_a_long_paragraph_repeated_far_apart_is_still_a_copy() -> None:
+    assert dedupe_blocks([A, "Шейшемби", B, "Шаршемби", A]) == [A, "Шейшемби", B, "Шаршемби"]
+
+
+def test_a_list_item_inside_a_longer_one_is_not_dropped_as_contained() -> None:
+    longer = LUNCH + ", 1 стакан чай, 1 ч. кашык бал"
+    assert dedupe_blocks([LUNCH, "Шейшемби", longer]) == [LUNCH, "Шейшемби", longer]
+
+
+def test_an_article_rendered_once_per_screen_size_is_kept_once() -> None:
+    # Site builders write the whole text once for each screen size; only CSS hides two.
+    headings = [
+        f"{number}-бөлүм: шаардын {name}"
+        for number, name in enumerate(
+            ["жолдору", "мектептери", "оорукандалары", "базарлары", "сейилбактары"], start=1
+        )
+    ]
+    last = "Шаардын бюджети быйыл мурдагы жылга караганда бир топ көбөйдү."
+    text = [block for pair in zip(headings, [A, B, C, D, last], strict=True) for block in pair]
+    assert dedupe_blocks(text * 3) == text
