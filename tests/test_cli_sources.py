@@ -108,3 +108,61 @@ def test_the_shipped_registry_checks_clean() -> None:
 
     result = run_kgnews("sources", "check", str(SHIPPED))
     assert result.returncode == 0, result.stderr
+
+
+OTHER = """
+[[sources]]
+key = "other"
+name = "Other News"
+language = "ky"
+listings = ["https://other.kg/news"]
+article_pattern = "^/news/(?P<id>\\\\d+)$"
+"""
+
+
+def errors_of(tmp_path: Path, text: str) -> list[str]:
+    file = tmp_path / "mine.toml"
+    file.write_text(text, encoding="utf-8")
+    result = run_kgnews("sources", "check", str(file))
+    assert result.returncode == 2, result.stdout
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.replace(str(tmp_path) + "/", "").strip().splitlines()
+    assert all(line.startswith("kgnews: error: mine.toml:") for line in lines), lines
+    return [line.removeprefix("kgnews: error: ") for line in lines]
+
+
+def test_every_mistake_in_a_file_is_reported_in_one_run(tmp_path: Path) -> None:
+    text = GOOD.replace('language = "ky"', 'language = "Kyrgyz"').replace(
+        'name = "Example News"', 'name = "Example News"\nbody_selector = "div[["'
+    ) + OTHER.replace("concurrency", "").replace('name = "Other News"', 'delay = -1\nname = "x"')
+    lines = errors_of(tmp_path, text)
+    assert len(lines) == 3, lines
+    assert lines[0].startswith("mine.toml:5:") and "invalid CSS selector" in lines[0]
+    assert lines[1].startswith("mine.toml:6:") and "language must be" in lines[1]
+    assert lines[2].startswith("mine.toml:12:") and "delay must be" in lines[2]
+
+
+def test_a_host_named_by_two_sources_is_refused(tmp_path: Path) -> None:
+    second = OTHER.replace(
+        'listings = ["https://other.kg/news"]',
+        ('listings = ["https://other.kg/news"]\nhosts = ["www.example.kg"]'),
+    )
+    (line,) = errors_of(tmp_path, GOOD + second)
+    assert line.startswith("mine.toml:14:"), line
+    assert "host example.kg is already 'example''s" in line
+
+
+def test_a_pattern_that_can_never_match_a_path_is_refused(tmp_path: Path) -> None:
+    text = GOOD.replace('"/kg/news/(?P<id>\\\\d+)"', '"^kg/news/(?P<id>\\\\d+)"')
+    (line,) = errors_of(tmp_path, text)
+    assert line.startswith("mine.toml:7:") and "can never match" in line, line
+    assert "'^/kg/news/" in line
+
+
+def test_an_example_url_the_entry_does_not_take_is_refused(tmp_path: Path) -> None:
+    text = GOOD + 'examples = ["https://example.kg/kg/news/12", "https://example.kg/ru/news/12",'
+    text += ' "https://elsewhere.kg/kg/news/12"]\n'
+    lines = errors_of(tmp_path, text)
+    assert len(lines) == 2, lines
+    assert "https://example.kg/ru/news/12 does not match article_pattern" in lines[0]
+    assert "https://elsewhere.kg/kg/news/12 is not on example's hosts" in lines[1]

@@ -17,7 +17,8 @@ class UserFacingError(click.ClickException):
     exit_code = 2
 
     def show(self, file: Any = None) -> None:
-        click.echo(f"kgnews: error: {self.format_message()}", err=True)
+        for line in self.format_message().splitlines():  # several mistakes: one line each
+            click.echo(f"kgnews: error: {line}", err=True)
 
 
 class KgnewsGroup(click.Group):

@@ -20,6 +20,7 @@ from crawler.errors import UserError
 from crawler.extract.html_cleanup import compile_selector
 from crawler.extract.rules import DEFAULT_TIMEZONE, ExtractionRules
 from crawler.sources.model import RevisitPolicy, Source
+from crawler.urls import bare_host
 
 _KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
@@ -32,7 +33,7 @@ FIELDS = {
     "body_selector", "drop_selectors", "drop_paragraphs", "title_selector", "lead_selector",
     "date_selector", "author_selector", "delay", "concurrency", "link_selector",
     "next_page_selector", "max_listing_pages", "tracking_params", "trailing_slash",
-    "canonical_template", "hosts", "timezone", "user_agent", "revisit",
+    "canonical_template", "hosts", "timezone", "user_agent", "revisit", "examples",
 }  # fmt: skip
 
 
@@ -60,12 +61,15 @@ class _Context:
                     return number
         return start
 
-    def fail(self, index: int, field: str | None, message: str) -> SourcesError:
-        return SourcesError(f"{self.name}:{self.line_of(index, field)}: {message}")
+    def message(self, index: int, field: str | None, message: str) -> str:
+        return f"{self.name}:{self.line_of(index, field)}: {message}"
 
 
 def parse_sources(text: str, name: str) -> list[Source]:
-    """The sources in a sources file's text (`name` is used in error messages)."""
+    """The sources in a sources file's text (`name` is used in error messages).
+
+    Every mistake in the file is reported at once, one "FILE:LINE: …" line each.
+    """
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -84,35 +88,78 @@ def parse_sources(text: str, name: str) -> list[Source]:
     if not isinstance(entries, list) or not entries:
         raise SourcesError(f"{name}:1: no [[sources]] tables in the file")
     sources: list[Source] = []
+    errors: list[str] = []
     seen: dict[str, int] = {}
+    hosts: dict[str, tuple[str, int]] = {}
     for index, entry in enumerate(entries):
-        source = _source(entry, index, context)
+        checks = _Checks(context, index)
+        source = _source(entry, checks)
+        errors.extend(checks.errors)
+        if source is None:
+            continue
         if source.key in seen:
-            raise context.fail(
-                index,
-                "key",
-                f"source key {source.key!r} is used twice (first at entry {seen[source.key] + 1})",
+            errors.append(
+                context.message(
+                    index,
+                    "key",
+                    f"source key {source.key!r} is used twice "
+                    f"(first at entry {seen[source.key] + 1})",
+                )
             )
-        seen[source.key] = index
+        seen.setdefault(source.key, index)
+        for host in dict.fromkeys(bare_host(h) for h in (source.host, *source.hosts)):
+            other = hosts.setdefault(host, (source.key, index))
+            if other[0] != source.key:
+                field = "hosts" if host != bare_host(source.host) else "base_url"
+                errors.append(
+                    context.message(
+                        index,
+                        field,
+                        f"host {host} is already {other[0]!r}'s (entry {other[1] + 1}): "
+                        "a site belongs to one source",
+                    )
+                )
         sources.append(source)
+    if errors:  # in the order of the file's lines
+        errors.sort(key=lambda error: int(error[len(name) + 1 :].split(":", 1)[0]))
+        raise SourcesError("\n".join(errors))
     return sources
 
 
-def _source(entry: dict[str, Any], index: int, ctx: _Context) -> Source:
+class _Checks:
+    """The mistakes found in one entry, each as "FILE:LINE: …"."""
+
+    def __init__(self, context: _Context, index: int) -> None:
+        self.context = context
+        self.index = index
+        self.errors: list[str] = []
+
+    def fail(self, field: str | None, message: str) -> None:
+        self.errors.append(self.context.message(self.index, field, message))
+
+
+_MISSING: Any = object()
+
+
+def _source(entry: dict[str, Any], checks: _Checks) -> Source | None:
+    """The entry as a Source, or None when it has mistakes (recorded in `checks`)."""
+    fail = checks.fail
     for field in entry:
         if field not in FIELDS:
             hint = difflib.get_close_matches(field, sorted(FIELDS), n=1)
             suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
-            raise ctx.fail(index, field, f"unknown field {field!r}{suggestion}")
+            fail(field, f"unknown field {field!r}{suggestion}")
 
     def need(field: str, check: Callable[[Any], bool], what: str, default: Any = ...) -> Any:
         if field not in entry:
             if default is ...:
-                raise ctx.fail(index, None, f"source has no {field!r} ({what})")
+                fail(None, f"source has no {field!r} ({what})")
+                return _MISSING
             return default
         value = entry[field]
         if not check(value):
-            raise ctx.fail(index, field, f"{field} must be {what}, not {value!r}")
+            fail(field, f"{field} must be {what}, not {value!r}")
+            return _MISSING if default is ... else default
         return value
 
     key = need("key", lambda v: isinstance(v, str) and bool(_KEY.match(v)), "a slug like 'azattyk'")
@@ -122,52 +169,67 @@ def _source(entry: dict[str, Any], index: int, ctx: _Context) -> Source:
         lambda v: isinstance(v, str) and bool(_LANGUAGE.match(v)),
         "a language code like 'ky'",
     )
+    before = len(checks.errors)
     feeds = need("feeds", _urls, "a list of http(s) URLs", [])
     sitemaps = need("sitemaps", _urls, "a list of http(s) URLs", [])
     listings = need("listings", _urls, "a list of http(s) URLs", [])
-    if not (feeds or sitemaps or listings):
-        raise ctx.fail(
-            index, None, f"source {key!r} has no feeds, sitemaps or listings to find articles in"
-        )
+    if not (feeds or sitemaps or listings) and len(checks.errors) == before:
+        fail(None, f"source {key!r} has no feeds, sitemaps or listings to find articles in")
     base_url = need("base_url", lambda v: _urls([v]), "an http(s) URL", None)
-    if base_url is None:
-        first = (listings or feeds or sitemaps)[0]
-        base_url = f"{urlsplit(first).scheme}://{urlsplit(first).netloc}/"
+    first_url = (listings or feeds or sitemaps or [None])[0]
+    if base_url is None and first_url:
+        base_url = f"{urlsplit(first_url).scheme}://{urlsplit(first_url).netloc}/"
     pattern_text = need("article_pattern", _text, "a regular expression for article URLs")
-    try:
-        pattern = re.compile(pattern_text)
-    except re.error as exc:
-        raise ctx.fail(
-            index, "article_pattern", f"article_pattern is not a valid regular expression: {exc}"
-        ) from None
+    pattern: re.Pattern[str] | None = None
+    if pattern_text is not _MISSING:
+        try:
+            pattern = re.compile(pattern_text)
+        except re.error as exc:
+            fail("article_pattern", f"article_pattern is not a valid regular expression: {exc}")
+        else:
+            never = _never_matches(pattern_text)
+            if never:
+                fail("article_pattern", never)
     for field in (*_SELECTOR_FIELDS, "drop_selectors"):
         values = entry.get(field)
         if field != "drop_selectors" and isinstance(values, list):
-            raise ctx.fail(index, field, f"{field} must be one CSS selector, not a list")
+            fail(field, f"{field} must be one CSS selector, not a list")
+            continue
         for css in values if isinstance(values, list) else [values] if values is not None else []:
             if not _text(css):
-                raise ctx.fail(
-                    index, field, f"{field} must hold CSS selectors as strings, not {css!r}"
-                )
+                fail(field, f"{field} must hold CSS selectors as strings, not {css!r}")
+                continue
             try:
                 compile_selector(css)
             except ValueError as exc:
-                raise ctx.fail(index, field, str(exc)) from None
+                fail(field, str(exc))
     drop = need("drop_selectors", lambda v: isinstance(v, list), "a list of CSS selectors", [])
     timezone = need("timezone", _timezone, "an IANA timezone like 'Asia/Bishkek'", DEFAULT_TIMEZONE)
     template = need(
         "canonical_template", lambda v: _text(v) and "{id}" in v, "a URL with {id} in it", None
     )
-    if template and "id" not in pattern.groupindex:
-        raise ctx.fail(
-            index,
-            "canonical_template",
-            "canonical_template needs a group (?P<id>…) in article_pattern",
-        )
+    if template and pattern is not None and "id" not in pattern.groupindex:
+        fail("canonical_template", "canonical_template needs a group (?P<id>…) in article_pattern")
+    fields = {
+        "delay": need("delay", _between(0, 600), "seconds between 0 and 600", None),
+        "concurrency": need("concurrency", _whole(1, 16), "an integer from 1 to 16", 1),
+        "max_listing_pages": need(
+            "max_listing_pages", _whole(0, 100), "an integer from 0 to 100", 2
+        ),
+        "tracking_params": tuple(need("tracking_params", _strings, "a list of names", [])),
+        "trailing_slash": need("trailing_slash", _boolean, "true or false", False),
+        "hosts": tuple(need("hosts", _strings, "a list of host names", [])),
+        "user_agent": need("user_agent", _text, "a string", None),
+        "examples": tuple(need("examples", _urls, "a list of http(s) URLs", [])),
+        "drop_paragraphs": tuple(need("drop_paragraphs", _strings, "a list of paragraphs", [])),
+    }
+    revisit = _revisit(entry, checks)
+    if checks.errors or pattern is None or base_url is None:
+        return None
     rules = ExtractionRules(
         body_selector=entry.get("body_selector"),
         drop_selectors=tuple(drop),
-        drop_paragraphs=tuple(need("drop_paragraphs", _strings, "a list of paragraphs", [])),
+        drop_paragraphs=fields.pop("drop_paragraphs"),
         title_selector=entry.get("title_selector"),
         lead_selector=entry.get("lead_selector"),
         date_selector=entry.get("date_selector"),
@@ -175,7 +237,7 @@ def _source(entry: dict[str, Any], index: int, ctx: _Context) -> Source:
         timezone=timezone,
         site_name=name,
     )
-    return Source(
+    source = Source(
         key=key,
         name=name,
         language=language,
@@ -185,21 +247,35 @@ def _source(entry: dict[str, Any], index: int, ctx: _Context) -> Source:
         sitemaps=tuple(sitemaps),
         listings=tuple(listings),
         rules=rules,
-        delay=need("delay", _between(0, 600), "seconds between 0 and 600", None),
-        concurrency=need("concurrency", _whole(1, 16), "an integer from 1 to 16", 1),
         link_selector=entry.get("link_selector"),
         next_page_selector=entry.get("next_page_selector", Source.next_page_selector),
-        max_listing_pages=need("max_listing_pages", _whole(0, 100), "an integer from 0 to 100", 2),
-        tracking_params=tuple(need("tracking_params", _strings, "a list of names", [])),
-        trailing_slash=need("trailing_slash", _boolean, "true or false", False),
         canonical_template=template,
-        hosts=tuple(need("hosts", _strings, "a list of host names", [])),
-        user_agent=need("user_agent", _text, "a string", None),
-        revisit=_revisit(entry, index, ctx),
+        revisit=revisit,
+        **fields,
     )
+    for url in source.examples:
+        if not source.is_own(url):
+            fail("examples", f"example {url} is not on {key}'s hosts (add its host to hosts)")
+        elif source.article_id(url) is None:
+            fail("examples", f"example {url} does not match article_pattern")
+    return None if checks.errors else source
 
 
-def _revisit(entry: dict[str, Any], index: int, ctx: _Context) -> RevisitPolicy:
+_ANCHORED_ELSEWHERE = re.compile(r"^\^(?:\(\?[:P<][^)]*?\)?)?([A-Za-z0-9_%-])")
+
+
+def _never_matches(pattern: str) -> str | None:
+    """Why `pattern` can never match a link's path (which always starts with "/"), if so."""
+    match = _ANCHORED_ELSEWHERE.match(pattern)
+    if match:
+        return (
+            f"article_pattern {pattern!r} can never match: it is searched in the link's path, "
+            f"which starts with '/', not {match.group(1)!r} (write '^/{pattern[1:]}')"
+        )
+    return None
+
+
+def _revisit(entry: dict[str, Any], checks: _Checks) -> RevisitPolicy:
     value = entry.get("revisit")
     if value is None:
         return RevisitPolicy()
@@ -207,16 +283,18 @@ def _revisit(entry: dict[str, Any], index: int, ctx: _Context) -> RevisitPolicy:
         "revisit must be a list of [max_age_hours, every_minutes] pairs, e.g. [[3, 15], [24, 60]]"
     )
     if not isinstance(value, list) or not value:
-        raise ctx.fail(index, "revisit", message)
+        checks.fail("revisit", message)
+        return RevisitPolicy()
     steps = []
     for pair in value:
         if not (
             isinstance(pair, list) and len(pair) == 2 and all(_number(x) and x > 0 for x in pair)
         ):
-            raise ctx.fail(index, "revisit", message)
+            checks.fail("revisit", message)
+            return RevisitPolicy()
         steps.append((float(pair[0]), float(pair[1])))
     if [age for age, _ in steps] != sorted(age for age, _ in steps):
-        raise ctx.fail(index, "revisit", "revisit ages must grow from one pair to the next")
+        checks.fail("revisit", "revisit ages must grow from one pair to the next")
     return RevisitPolicy(tuple(steps))
 
 

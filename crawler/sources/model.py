@@ -59,6 +59,8 @@ class Source:
     """Other hosts of the same site (articles may live on them)."""
     user_agent: str | None = None
     revisit: RevisitPolicy = field(default_factory=RevisitPolicy)
+    examples: tuple[str, ...] = ()
+    """Real article URLs the entry rests on: each must be one of its articles."""
 
     @property
     def host(self) -> str:
