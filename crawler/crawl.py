@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from scrapy.crawler import Crawler, CrawlerProcess
@@ -47,6 +47,8 @@ class CrawlResult:
     """Sources left alone because another run is crawling them (source → run id)."""
     warc_error: str | None = None
     """Why raw pages could not be kept, if they could not (the crawl stopped there)."""
+    health: dict[str, list[str]] = field(default_factory=dict)
+    """Source → the health warnings this run raised (crawler.health)."""
 
     @property
     def unreachable(self) -> list[SourceSummary]:
@@ -72,6 +74,7 @@ def result_of(crawler: Crawler, keys: list[str]) -> CrawlResult:
         sources=summarize(stats, [key for key in keys if key not in busy]),
         already_running=busy,
         warc_error=stats.get_value("kgnews/warc_error"),
+        health=stats.get_value("kgnews/health") or {},
     )
 
 

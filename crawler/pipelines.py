@@ -22,6 +22,8 @@ from twisted.internet import task
 from crawler.capture.warc import RecordRef
 from crawler.extract.errors import NoArticle
 from crawler.extract.pipeline import extract_article
+from crawler.health.judge import Thresholds
+from crawler.health.measure import record_health
 from crawler.items import ArticlePage, FailedFetch
 from crawler.sources.model import Source
 from crawler.store.engine import make_engine, resolve_url
@@ -89,7 +91,20 @@ class ArchivePipeline:
             status = "finished" if reason in FINISHED else _CLOSE_STATUS.get(reason, "failed")
             self.crawler.stats.set_value("kgnews/run_status", status)
             finish_run(self.engine, self.run_id, status, self._now())
+            self._measure_health()
         self.engine.dispose()
+
+    def _measure_health(self) -> None:
+        """Each crawled source's numbers, kept in source_health; warnings to the stats."""
+        assert self.engine is not None and self.run_id is not None
+        stats = self.crawler.stats
+        sources = list(self.sources.values())
+        links = {s.key: int(stats.get_value(f"kgnews/{s.key}/links_found", 0)) for s in sources}
+        limits = Thresholds.from_settings(self.crawler.settings.get)
+        found = record_health(
+            self.engine, self.run_id, sources, self.source_ids, links, self._now(), limits
+        )
+        stats.set_value("kgnews/health", found)
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         if isinstance(item, ArticlePage):
@@ -138,7 +153,7 @@ class ArchivePipeline:
             store_fetch(
                 self.engine, fetch, "skipped",
                 error=f"language {article.language}; {source.key} keeps {source.language}",
-                article_url=article.url,
+                article_url=article.url, article=article,
             )  # fmt: skip
             return
         result = store_article(self.engine, article, fetch)

@@ -70,6 +70,17 @@ KGNEWS_WARC_MAX_BYTES = 1024**3  # a file rotates past 1 GiB
 KGNEWS_MAX_SITEMAPS = 10  # child sitemaps followed from one sitemap index
 KGNEWS_MAX_SITEMAP_URLS = 2000  # article URLs taken from one sitemap
 
+# Source health after each crawl (crawler.health, docs/health.md): when a source's numbers
+# break from its own history, `kgnews crawl` and `kgnews health` warn.
+KGNEWS_HEALTH_SELECTOR_MIN_SHARE = 0.5  # body selector matched fewer of the run's pages
+KGNEWS_HEALTH_SHRINK_FACTOR = 0.5  # median body words under this share of earlier runs'
+KGNEWS_HEALTH_MIN_PAGES = 3  # extracted pages before median words or languages are judged
+KGNEWS_HEALTH_SILENCE_FACTOR = 3.0  # no new article for this many usual gaps between two…
+KGNEWS_HEALTH_MIN_SILENCE_HOURS = 24.0  # …and at least this long
+KGNEWS_HEALTH_REFUSED_MIN_PAGES = 3  # article pages fetched before "all refused" is said
+KGNEWS_HEALTH_OFF_LANGUAGE_SHARE = 0.5  # pages in another language than the source's
+KGNEWS_HEALTH_REDIRECT_SHARE = 0.5  # article fetches redirected to another host
+
 LOG_LEVEL = "INFO"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"

@@ -47,6 +47,7 @@ def _register() -> None:
         demo,
         evaluate,
         extract,
+        health,
         history,
         query,
         runs,
@@ -59,6 +60,7 @@ def _register() -> None:
     cli.add_command(sources.sources)
     cli.add_command(demo.demo)
     cli.add_command(runs.runs)
+    cli.add_command(health.health)
     cli.add_command(history.history)
     cli.add_command(history.diff)
     cli.add_command(warc.reextract)

@@ -104,4 +104,7 @@ def crawl(
         click.echo(f"kgnews: error: {result.warc_error}; the crawl stopped", err=True)
     for source in result.unreachable:
         click.echo(f"kgnews: {source.key} unreachable: {source.connection_error}", err=True)
+    for key, lines in result.health.items():
+        for line in lines:
+            click.echo(f"kgnews: health: {key}: {line}", err=True)
     sys.exit(result.exit_code)

@@ -25,6 +25,9 @@ class Article:
     image_url: str | None = None
     extractor: str = "unknown"
     """Which extraction code produced the text (recorded with each version)."""
+    fallback: str | None = None
+    """Why the source's body selector was not used, when it was not ("body_selector
+    'div.x' matched nothing"): the generic path found the body instead."""
 
     @property
     def body(self) -> str:
@@ -49,6 +52,7 @@ class Article:
             "image_url": self.image_url,
             "word_count": self.word_count,
             "extractor": self.extractor,
+            "fallback": self.fallback,
             "paragraphs": list(self.paragraphs),
         }
 

@@ -112,15 +112,18 @@ def select(root: HtmlElement, css: str) -> list[HtmlElement]:
     return [el for el in compile_selector(css)(root) if isinstance(el, HtmlElement)]
 
 
-def clean_page(root: HtmlElement, rules: ExtractionRules) -> HtmlElement:
-    """The tree trafilatura should read. Changes `root` in place."""
+def clean_page(
+    root: HtmlElement, rules: ExtractionRules, *, use_body_selector: bool = True
+) -> tuple[HtmlElement, bool]:
+    """The tree trafilatura should read, and whether the rules' body selector found the
+    body in it. Changes `root` in place."""
     clones, controls, carousels = _by_class(root)
     for element in clones + controls:
         _drop(element)
     for css in rules.drop_selectors:
         for element in select(root, css):
             _drop(element)
-    body = _first(root, rules.body_selector)
+    body = _first(root, rules.body_selector) if use_body_selector else None
     if body is None:
         merge_body_parts(root)
     for carousel in outermost([c for c in carousels if _attached(c, root)]):
@@ -133,10 +136,10 @@ def clean_page(root: HtmlElement, rules: ExtractionRules) -> HtmlElement:
         elif body is None or _is_within(carousel, body):
             _unwrap(carousel)
     if body is None:
-        return root
+        return root, False
     _text_divs_to_paragraphs(body)
     body.tail = None
-    return E.HTML(E.BODY(E.ARTICLE(body)))
+    return E.HTML(E.BODY(E.ARTICLE(body))), True
 
 
 def _attached(element: HtmlElement, root: HtmlElement) -> bool:

@@ -7,10 +7,11 @@ process and any order. Work is bounded by the input size and element count.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cache
 
 from lxml import etree
+from lxml.html import HtmlElement
 
 from crawler import __version__
 from crawler.extract.article import Article
@@ -58,18 +59,25 @@ def extract_article(
     if elements > MAX_ELEMENTS:
         raise NoArticle(f"page has {elements} HTML elements, over the {MAX_ELEMENTS} limit")
     meta = read_metadata(root, url, rules)
-    tree = clean_page(root, rules)
+    selector = rules.body_selector
+    fallback = None
+    tree, found = clean_page(root, rules)
     links = cache(lambda: link_keys(tree))
-    signatures = {match_key(text) for text in rules.drop_paragraphs}
-    blocks = [
-        block
-        for block in dedupe_blocks(without_read_also(main_text_blocks(tree, url), links))
-        if not is_credit(block) and not (signatures and match_key(block) in signatures)
-    ]
-    paragraphs = _without_title(blocks, meta.title)
+    paragraphs = _body(tree, url, rules, links, meta.title)
+    if selector and not found:
+        fallback = f"body_selector {selector!r} matched nothing"
+    elif selector and _words(paragraphs) < MIN_WORDS:
+        # The selector still matches, but what it holds is no body (a redesign left an
+        # empty shell under the old name): read the page as if it had none.
+        tree, _ = clean_page(parse_html(text), rules, use_body_selector=False)
+        links = cache(lambda: link_keys(tree))
+        generic = _body(tree, url, rules, links, meta.title)
+        if _words(generic) > _words(paragraphs):
+            fallback = f"body_selector {selector!r} held {_words(paragraphs)} words"
+            paragraphs = generic
     if not paragraphs:
         raise NoArticle("no article text found on the page")
-    words = sum(len(p.split()) for p in paragraphs)
+    words = _words(paragraphs)
     if not meta.is_article and words < MIN_WORDS:  # (also a "page not found" at an article URL)
         raise NoArticle(f"only {words} words of text and no article markup: not an article")
     if not meta.is_article and not known_article:
@@ -91,7 +99,30 @@ def extract_article(
         tags=meta.tags,
         image_url=meta.image_url,
         extractor=EXTRACTOR,
+        fallback=fallback,
     )
+
+
+def _body(
+    tree: HtmlElement,
+    url: str,
+    rules: ExtractionRules,
+    links: Callable[[], frozenset[str]],
+    title: str | None,
+) -> list[str]:
+    """The body's paragraphs from a cleaned tree: trafilatura's blocks without read-also
+    boxes, repeats, credits, the source's signature lines and the title."""
+    signatures = {match_key(text) for text in rules.drop_paragraphs}
+    blocks = [
+        block
+        for block in dedupe_blocks(without_read_also(main_text_blocks(tree, url), links))
+        if not is_credit(block) and not (signatures and match_key(block) in signatures)
+    ]
+    return _without_title(blocks, title)
+
+
+def _words(paragraphs: list[str]) -> int:
+    return sum(len(p.split()) for p in paragraphs)
 
 
 def clean_text(lines: Iterable[str]) -> list[str]:

@@ -199,6 +199,7 @@ class NewsSpider(Spider):
             fresh.append((link, source.canonical_for(link.url), key))
         if not fresh:
             return
+        self.crawler.stats.inc_value(f"kgnews/{source.key}/links_found", len(fresh))
         known = self.frontier.known(source.key, [u for link, c, _ in fresh for u in (c, link.url)])
         for link, canonical, key in fresh:
             found = known.get(canonical) or known.get(link.url)

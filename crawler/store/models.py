@@ -13,6 +13,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -197,6 +198,44 @@ class Fetch(Base):
     warc_offset: Mapped[int | None] = mapped_column(BigInteger)
     warc_record_id: Mapped[str | None] = mapped_column(Text)
     payload_digest: Mapped[str | None] = mapped_column(String(64))
+    # What extraction made of the page (for source health): words of the body, the
+    # language detected, and why the source's body selector was not used, if it was not.
+    words: Mapped[int | None] = mapped_column(Integer)
+    language: Mapped[str | None] = mapped_column(String(16))
+    fallback: Mapped[str | None] = mapped_column(Text)
+
+
+class SourceHealth(Base):
+    """One source's numbers after one crawl run, and what in them broke from its history."""
+
+    __tablename__ = "source_health"
+    __table_args__ = (
+        UniqueConstraint("crawl_run_id", "source_id"),
+        Index(None, "source_id", "measured_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    crawl_run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id"))
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"))
+    measured_at: Mapped[datetime]
+    links_found: Mapped[int] = mapped_column(Integer)
+    pages_fetched: Mapped[int] = mapped_column(Integer)
+    new_count: Mapped[int] = mapped_column(Integer)
+    changed_count: Mapped[int] = mapped_column(Integer)
+    unchanged_count: Mapped[int] = mapped_column(Integer)
+    not_modified_count: Mapped[int] = mapped_column(Integer)
+    skipped_count: Mapped[int] = mapped_column(Integer)
+    error_count: Mapped[int] = mapped_column(Integer)
+    refusals: Mapped[dict[str, int]] = mapped_column(json_type())
+    selector_pages: Mapped[int] = mapped_column(Integer)
+    selector_hits: Mapped[int] = mapped_column(Integer)
+    median_words: Mapped[float | None] = mapped_column(Float)
+    trailing_median_words: Mapped[float | None] = mapped_column(Float)
+    languages: Mapped[dict[str, int]] = mapped_column(json_type())
+    last_new_at: Mapped[datetime | None]
+    usual_gap_hours: Mapped[float | None] = mapped_column(Float)
+    off_site_redirects: Mapped[dict[str, int]] = mapped_column(json_type())
+    warnings: Mapped[list[str]] = mapped_column(json_type())
 
 
 # Made by migration 0004 in SQL, not from these models: views, and full-text search (an

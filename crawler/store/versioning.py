@@ -89,7 +89,7 @@ def store_article(engine: Engine, article: ExtractedArticle, fetch: FetchInfo) -
         row.last_fetched_at = max(row.last_fetched_at, fetch.fetched_at)
         row.etag, row.last_modified = fetch.etag, fetch.last_modified
         outcome, number = _version_of(session, row, digest, article, fetch.fetched_at)
-        session.add(_fetch_row(fetch, outcome, row.id, None))
+        session.add(_fetch_row(fetch, outcome, row.id, None, article))
         return StoreResult(outcome, row.id, number)
 
     return in_transaction(engine, write)
@@ -122,11 +122,13 @@ def store_fetch(
     *,
     error: str | None = None,
     article_url: str | None = None,
+    article: ExtractedArticle | None = None,
 ) -> StoreResult:
     """Record a fetch that produced no version: `not_modified`, `skipped` or `error`.
 
     When the fetch is of a known article (`article_url`), the row points to it, and
     a `not_modified` answer counts as having fetched it (`last_fetched_at` moves).
+    `article`: what extraction made of a page that was skipped (its words, language).
     """
     if outcome not in OUTCOMES or outcome in ("new", "changed", "unchanged"):
         raise ValueError(f"store_fetch records not_modified, skipped or error, not {outcome!r}")
@@ -137,7 +139,7 @@ def store_fetch(
             row = session.scalars(select(Article).where(Article.url == article_url)).one_or_none()
         if row is not None and outcome == "not_modified":
             row.last_fetched_at = max(row.last_fetched_at, fetch.fetched_at)
-        session.add(_fetch_row(fetch, outcome, row.id if row else None, error))
+        session.add(_fetch_row(fetch, outcome, row.id if row else None, error, article))
         return StoreResult(outcome, row.id if row else None)
 
     return in_transaction(engine, write)
@@ -225,7 +227,13 @@ def _new_version(
     )
 
 
-def _fetch_row(fetch: FetchInfo, outcome: str, article_id: int | None, error: str | None) -> Fetch:
+def _fetch_row(
+    fetch: FetchInfo,
+    outcome: str,
+    article_id: int | None,
+    error: str | None,
+    article: ExtractedArticle | None = None,
+) -> Fetch:
     return Fetch(
         crawl_run_id=fetch.crawl_run_id,
         source_id=fetch.source_id,
@@ -243,4 +251,7 @@ def _fetch_row(fetch: FetchInfo, outcome: str, article_id: int | None, error: st
         warc_offset=fetch.warc_offset,
         warc_record_id=fetch.warc_record_id,
         payload_digest=fetch.payload_digest,
+        words=article.word_count if article else None,
+        language=article.language if article else None,
+        fallback=article.fallback if article else None,
     )

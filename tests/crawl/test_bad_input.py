@@ -3,12 +3,14 @@ stores nothing half-way, and goes on with the rest."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest_twisted
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from crawler.sources.loader import parse_sources
-from crawler.store.models import Article, ArticleVersion, Fetch
+from crawler.store.models import Article, ArticleVersion, Fetch, SourceHealth
 from tests.crawl.harness import crawl
 from tests.crawl.hostile import HostileSite
 
@@ -78,3 +80,24 @@ def test_every_failure_is_a_fetch_with_its_reason(archive: Engine, db_url: str) 
     assert fetches["kg/news/10"][0] == "new"
     assert len(rate_limited) == 2 and rate_limited[1] - rate_limited[0] >= 1.0
     assert private == []  # robots.txt
+
+
+@pytest_twisted.inlineCallbacks
+def test_the_failures_are_counted_in_the_sources_health(archive: Engine, db_url: str) -> None:
+    with HostileSite(bomb_size=20 * MAX_SIZE) as site:
+        yield crawl(
+            hostile_source(site.origin),
+            db_url,
+            settings={"DOWNLOAD_MAXSIZE": MAX_SIZE, "DOWNLOAD_WARNSIZE": 0},
+        )
+        other = urlsplit(site.other_site).hostname
+    with Session(archive) as session:
+        (health,) = session.scalars(select(SourceHealth)).all()
+    assert health.off_site_redirects == {other: 1}
+    assert health.new_count == 3
+    assert health.refusals["article: HTTP N"] == 3  # 404, 410 and 500, counted as one reason
+    assert health.pages_fetched == sum(
+        (health.new_count, health.changed_count, health.unchanged_count, health.error_count,
+         health.skipped_count, health.not_modified_count)
+    )  # fmt: skip
+    assert not any(reason.startswith(("feed", "sitemap")) for reason in health.refusals)

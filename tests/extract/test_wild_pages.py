@@ -132,7 +132,7 @@ def test_text_divs_outside_a_selected_body_are_left_as_they_are() -> None:
     # Made paragraphs, a sidebar's headline divs would look like article text to
     # trafilatura; without a body selector no div is rewritten.
     root = parse_html(page(paragraphs_html() + sidebar()).decode())
-    tree = clean_page(root, ExtractionRules())
+    tree, _ = clean_page(root, ExtractionRules())
     assert len(tree.xpath("//div[@class='headline']")) == len(SIDEBAR)
     assert len(tree.xpath("//p")) == len(PARAGRAPHS)
 
@@ -251,7 +251,7 @@ def test_a_carousel_of_other_stories_is_dropped_not_unwrapped() -> None:
         + "".join(f"<div class='card'><h3>Кабар</h3><div>{text}</div></div>" for text in cards)
         + "</div></div>"
     )
-    tree = clean_page(
+    tree, _ = clean_page(
         parse_html(page(paragraphs_html(), after=carousel).decode()), ExtractionRules()
     )
     text = match_key(tree.text_content())

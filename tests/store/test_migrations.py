@@ -14,7 +14,8 @@ from crawler.store.models import Base, is_modelled
 
 # The schema people write SQL against, as the foundation issue lists it, plus what we
 # added: fetches.source_id, article_versions.tags and image_url (0001); articles'
-# validators and last change, and crawl_locks (0002, revisits); WARC pointers (0003).
+# validators and last change, and crawl_locks (0002, revisits); WARC pointers (0003);
+# what extraction made of each fetch, and source_health (0005).
 EXPECTED_COLUMNS = {
     "sources": {"id", "key", "name", "base_url", "language"},
     "articles": {
@@ -68,7 +69,17 @@ EXPECTED_COLUMNS = {
         "warc_offset",
         "warc_record_id",
         "payload_digest",
+        "words",
+        "language",
+        "fallback",
     },
+    "source_health": {
+        "id", "crawl_run_id", "source_id", "measured_at", "links_found", "pages_fetched",
+        "new_count", "changed_count", "unchanged_count", "not_modified_count", "skipped_count",
+        "error_count", "refusals", "selector_pages", "selector_hits", "median_words",
+        "trailing_median_words", "languages", "last_new_at", "usual_gap_hours",
+        "off_site_redirects", "warnings",
+    },  # fmt: skip
     "crawl_locks": {"source_key", "crawl_run_id", "host", "pid", "acquired_at", "heartbeat_at"},
     "crawl_runs": {
         "id",
