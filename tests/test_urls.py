@@ -28,3 +28,17 @@ def test_tracking_parameters_are_not_requested(link: str, asked: str) -> None:
 
 def test_a_sources_own_tracking_parameter_is_dropped_too() -> None:
     assert without_tracking("https://24.kg/x/?from=main&id=1", ["from"]) == "https://24.kg/x/?id=1"
+
+
+def test_a_template_is_filled_only_from_a_branch_with_an_id() -> None:
+    import re
+
+    from crawler.sources.model import Source
+
+    source = Source(
+        key="x", name="X", language="ky", base_url="https://x.kg/",
+        article_pattern=re.compile(r"^/(?:a/(?P<id>\d+)|old-\d+)$"),
+        canonical_template="https://x.kg/a/{id}",
+    )  # fmt: skip
+    assert source.canonical_for("https://x.kg/a/7") == "https://x.kg/a/7"
+    assert source.canonical_for("https://x.kg/old-5") == "https://x.kg/old-5"  # not a/https:/…

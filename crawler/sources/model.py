@@ -76,17 +76,26 @@ class Source:
 
         With a named group `id` in the pattern, that group; else the canonical URL.
         """
-        if not self.is_own(url):
-            return None
-        parts = urlsplit(url)
-        query = clean_query(parts.query, self.tracking_params)
-        target = parts.path + (f"?{query}" if query else "")
-        match = self.article_pattern.search(target)
+        match = self._match(url)
         if match is None:
             return None
         if "id" in self.article_pattern.groupindex and match.group("id"):
             return match.group("id")
         return self.canonical(url)
+
+    def _match(self, url: str) -> re.Match[str] | None:
+        """The article pattern searched in `url`'s path and query (tracking parameters
+        aside), when `url` is on this source's site."""
+        if not self.is_own(url):
+            return None
+        parts = urlsplit(url)
+        query = clean_query(parts.query, self.tracking_params)
+        return self.article_pattern.search(parts.path + (f"?{query}" if query else ""))
+
+    def _id_group(self, url: str) -> str | None:
+        """The pattern's `id` group for `url`, when the branch that matched has one."""
+        match = self._match(url) if "id" in self.article_pattern.groupindex else None
+        return match.group("id") if match else None
 
     def canonical(self, url: str) -> str:
         return canonicalize(
@@ -104,7 +113,7 @@ class Source:
         the canonical form of `url` itself.
         """
         article_id = self.article_id(url)
-        if self.canonical_template and article_id and "id" in self.article_pattern.groupindex:
+        if self.canonical_template and article_id and self._id_group(url):
             return self.canonical(self.canonical_template.format(id=article_id))
         if page_canonical and article_id and self.article_id(page_canonical) == article_id:
             return self.canonical(page_canonical)
