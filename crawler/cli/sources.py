@@ -48,3 +48,64 @@ def check(file: str) -> None:
     click.echo(
         f"{file}: {len(registry.sources)} sources, all valid: {', '.join(registry.source_keys())}"
     )
+
+
+SHOWN = 3  # paragraphs shown from the start of each body, and of each difference
+
+
+@sources.command("try")
+@click.argument("key")
+@click.argument("page")
+@click.option("--sources", "sources_file", metavar="FILE", help="A sources file with KEY.")
+@click.option(
+    "--url", help="The page's address on the site (a saved file's, or a mirror's original)."
+)
+def try_source(key: str, page: str, sources_file: str | None, url: str | None) -> None:
+    """What source KEY's rules extract from PAGE (a saved .html file or a URL), beside
+    the generic extraction: which selectors match, title, date, first paragraphs, and
+    the paragraphs only one of the two keeps. Fixes an entry after a redesign."""
+    from crawler.cli.fetch_page import read_page
+    from crawler.sources.trial import try_entry
+
+    source = load_registry(sources_file).get(key)
+    data, page_url, content_type = read_page(page, url)
+    trial = try_entry(source, data, page_url, content_type)
+    echo = click.echo
+    echo(f"{source.key} ({source.name}): {trial.url}")
+    if trial.article_id is None:
+        echo("  article_pattern/hosts: NOT an article of this source (the crawl would skip it)")
+    else:
+        echo(f"  article_pattern/hosts: an article, id {trial.article_id}")
+    echo("selectors:")
+    for name, css, count in trial.selectors:
+        state = f"matches {count}" if count else "MATCHES NOTHING"
+        echo(f"  {name:16} {css!r}: {state}")
+    if not trial.selectors:
+        echo("  (none: the entry leaves the page to the generic extraction)")
+    for label, outcome in (("with the entry's rules", trial.rules), ("generic", trial.generic)):
+        echo(f"{label}:")
+        article = outcome.article
+        if article is None:
+            echo(f"  no article: {outcome.refusal}")
+            continue
+        echo(f"  title: {article.title}")
+        echo(f"  published: {article.published_at.isoformat() if article.published_at else '-'}")
+        echo(f"  {len(article.paragraphs)} paragraphs, {article.word_count} words, "
+             f"language {article.language or '-'}")  # fmt: skip
+        if article.fallback:
+            echo(f"  fallback: {article.fallback}; the generic path found the body")
+        for paragraph in article.paragraphs[:SHOWN]:
+            echo(f"  | {_short(paragraph)}")
+    differences = [(w, trial.only_in(w)) for w in ("rules", "generic")]
+    if trial.rules.article and trial.generic.article and not any(d for _, d in differences):
+        echo("both keep the same paragraphs")
+    for which, extra in differences:
+        label = "only with the rules" if which == "rules" else "only in the generic"
+        if extra:
+            echo(f"{label} ({len(extra)} paragraphs):")
+            for paragraph in extra[:SHOWN]:
+                echo(f"  + {_short(paragraph)}")
+
+
+def _short(text: str, width: int = 110) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
