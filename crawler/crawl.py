@@ -49,6 +49,8 @@ class CrawlResult:
     """Why raw pages could not be kept, if they could not (the crawl stopped there)."""
     health: dict[str, list[str]] = field(default_factory=dict)
     """Source → the health warnings this run raised (crawler.health)."""
+    health_error: str | None = None
+    """Why source health could not be recorded, if it could not."""
 
     @property
     def unreachable(self) -> list[SourceSummary]:
@@ -75,6 +77,7 @@ def result_of(crawler: Crawler, keys: list[str]) -> CrawlResult:
         already_running=busy,
         warc_error=stats.get_value("kgnews/warc_error"),
         health=stats.get_value("kgnews/health") or {},
+        health_error=stats.get_value("kgnews/health_error"),
     )
 
 

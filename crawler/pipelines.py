@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from twisted.internet import task
 
 from crawler.capture.warc import RecordRef
@@ -49,6 +50,9 @@ class ArchivePipeline:
         crawler.signals.connect(
             self.request_scheduled, signal=signals.request_scheduled, weak=False
         )
+        # The run is closed on spider_closed, the first point where Scrapy tells why the
+        # crawl ended (it sets finish_reason only then, after the pipelines close).
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed, weak=False)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -84,15 +88,19 @@ class ArchivePipeline:
     def close_spider(self, spider: Spider | None = None) -> None:
         if self.heartbeat is not None and self.heartbeat.running:
             self.heartbeat.stop()
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.engine is None:
             return
-        if self.run_id is not None:
-            reason = str(self.crawler.stats.get_value("finish_reason", "finished"))
-            status = "finished" if reason in FINISHED else _CLOSE_STATUS.get(reason, "failed")
-            self.crawler.stats.set_value("kgnews/run_status", status)
-            finish_run(self.engine, self.run_id, status, self._now())
-            self._measure_health()
-        self.engine.dispose()
+        try:
+            if self.run_id is not None:
+                status = "finished" if reason in FINISHED else _CLOSE_STATUS.get(reason, "failed")
+                self.crawler.stats.set_value("kgnews/run_status", status)
+                finish_run(self.engine, self.run_id, status, self._now())
+                if reason == "finished":  # a run cut short would look like a broken source
+                    self._measure_health()
+        finally:
+            self.engine.dispose()
 
     def _measure_health(self) -> None:
         """Each crawled source's numbers, kept in source_health; warnings to the stats."""
@@ -101,9 +109,14 @@ class ArchivePipeline:
         sources = list(self.sources.values())
         links = {s.key: int(stats.get_value(f"kgnews/{s.key}/links_found", 0)) for s in sources}
         limits = Thresholds.from_settings(self.crawler.settings.get)
-        found = record_health(
-            self.engine, self.run_id, sources, self.source_ids, links, self._now(), limits
-        )
+        try:
+            found = record_health(
+                self.engine, self.run_id, sources, self.source_ids, links, self._now(), limits
+            )
+        except SQLAlchemyError as exc:  # the crawl itself is archived; say what was not
+            logger.error("source health not recorded: %s", exc)
+            stats.set_value("kgnews/health_error", f"{type(exc).__name__}: {exc}".split("\n")[0])
+            return
         stats.set_value("kgnews/health", found)
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:

@@ -7,6 +7,9 @@ not apply it; crawler.politeness does).
 """
 
 from crawler import __version__
+from crawler.health.judge import Thresholds
+
+_health = Thresholds()
 
 BOT_NAME = "kgnews"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -71,15 +74,16 @@ KGNEWS_MAX_SITEMAPS = 10  # child sitemaps followed from one sitemap index
 KGNEWS_MAX_SITEMAP_URLS = 2000  # article URLs taken from one sitemap
 
 # Source health after each crawl (crawler.health, docs/health.md): when a source's numbers
-# break from its own history, `kgnews crawl` and `kgnews health` warn.
-KGNEWS_HEALTH_SELECTOR_MIN_SHARE = 0.5  # body selector matched fewer of the run's pages
-KGNEWS_HEALTH_SHRINK_FACTOR = 0.5  # median body words under this share of earlier runs'
-KGNEWS_HEALTH_MIN_PAGES = 3  # extracted pages before median words or languages are judged
-KGNEWS_HEALTH_SILENCE_FACTOR = 3.0  # no new article for this many usual gaps between two…
-KGNEWS_HEALTH_MIN_SILENCE_HOURS = 24.0  # …and at least this long
-KGNEWS_HEALTH_REFUSED_MIN_PAGES = 3  # article pages fetched before "all refused" is said
-KGNEWS_HEALTH_OFF_LANGUAGE_SHARE = 0.5  # pages in another language than the source's
-KGNEWS_HEALTH_REDIRECT_SHARE = 0.5  # article fetches redirected to another host
+# break from its own history, `kgnews crawl` and `kgnews health` warn. The defaults are
+# crawler.health.judge.Thresholds'; each is documented there.
+KGNEWS_HEALTH_SELECTOR_MIN_SHARE = _health.selector_min_share  # body selector hit share
+KGNEWS_HEALTH_SHRINK_FACTOR = _health.shrink_factor  # median words against earlier runs'
+KGNEWS_HEALTH_MIN_PAGES = _health.min_pages  # pages before words or languages are judged
+KGNEWS_HEALTH_SILENCE_FACTOR = _health.silence_factor  # usual gaps without a new article…
+KGNEWS_HEALTH_MIN_SILENCE_HOURS = _health.min_silence_hours  # …and at least this long
+KGNEWS_HEALTH_REFUSED_MIN_PAGES = _health.refused_min_pages  # pages before "all refused"
+KGNEWS_HEALTH_OFF_LANGUAGE_SHARE = _health.off_language_share  # pages in another language
+KGNEWS_HEALTH_REDIRECT_SHARE = _health.redirect_share  # article fetches sent off the site
 
 LOG_LEVEL = "INFO"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

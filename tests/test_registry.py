@@ -9,8 +9,8 @@ from crawler.sources.registry import load_registry
 
 REGISTRY = load_registry()
 
-# Pages of the same sites in other languages, or not articles at all: quoted in the
-# project's notes on the live sites; no shipped source may take them.
+# Pages of the same sites in other languages (quoted in the project's notes on the live
+# sites), and listing pages shaped like articles: no shipped source may take them.
 NOT_KYRGYZ_ARTICLES = [
     "https://ru.sputnik.kg/20160906/1029034472.html",  # the Russian edition
     "https://www.turmush.kg/ru/news:1817155?from=portal&place=last",  # Turmush in Russian
@@ -20,6 +20,11 @@ NOT_KYRGYZ_ARTICLES = [
     "https://24.kg/english/118585_Popular_Kyrgyz-language_Super_Info_media_outlet_has_new_owner/",
     "https://www.bbc.com/kyrgyz/institutional-49677275",
     "https://kg.akipress.org/news:1817155",  # akipress is Russian, whatever its host says
+    # listing pages shaped like articles
+    "https://serep.kg/kabarlar/sayasat/?page=2",
+    "https://serep.kg/kabarlar/sayasat/amp/",
+    "https://kg.kabar.kg/news/page2",
+    "https://kg.kabar.kg/news/rss",
 ]
 
 
@@ -38,5 +43,5 @@ def test_every_entry_takes_the_real_urls_it_rests_on(source) -> None:  # type: i
 
 
 @pytest.mark.parametrize("url", NOT_KYRGYZ_ARTICLES)
-def test_no_entry_takes_pages_in_other_languages(url: str) -> None:
+def test_no_entry_takes_pages_in_other_languages_or_listings(url: str) -> None:
     assert [s.key for s in REGISTRY.sources if s.article_id(url) is not None] == []

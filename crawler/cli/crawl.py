@@ -94,6 +94,7 @@ def crawl(
         if not equals or not name.strip():
             raise UserError(f"-s takes NAME=VALUE, not {override!r}")
         settings[name.strip()] = value
+    thresholds(settings)  # a mistyped threshold is a user's mistake, said before crawling
     engine = open_archive(db, migrate_if_empty=True)
     url = engine.url.render_as_string(hide_password=False)
     engine.dispose()
@@ -104,7 +105,19 @@ def crawl(
         click.echo(f"kgnews: error: {result.warc_error}; the crawl stopped", err=True)
     for source in result.unreachable:
         click.echo(f"kgnews: {source.key} unreachable: {source.connection_error}", err=True)
+    if result.health_error:
+        click.echo(f"kgnews: source health not recorded: {result.health_error}", err=True)
     for key, lines in result.health.items():
         for line in lines:
             click.echo(f"kgnews: health: {key}: {line}", err=True)
     sys.exit(result.exit_code)
+
+
+def thresholds(settings: dict[str, object]) -> None:
+    """Refuse KGNEWS_HEALTH_* values that are not numbers of the right kind."""
+    from crawler.health.judge import Thresholds
+
+    try:
+        Thresholds.from_settings(lambda name, default: settings.get(name, default))
+    except ValueError as exc:
+        raise UserError(f"a KGNEWS_HEALTH_* setting is not a number: {exc}") from None

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from crawler.cli.options import db_option, open_archive
 from crawler.errors import UserError
-from crawler.health.report import latest_health
+from crawler.health.report import archived_sources, latest_health
 
 
 @click.command()
@@ -28,10 +28,18 @@ def health(db: str | None, keys: tuple[str, ...], fail_on_warning: bool) -> None
     line saying what changed (thresholds: KGNEWS_HEALTH_* settings, docs/health.md)."""
     engine = open_archive(db)
     rows = latest_health(engine, list(keys))
-    engine.dispose()
     missing = sorted(set(keys) - {key for key, _ in rows})
     if missing:
+        known = set(archived_sources(engine))
+        unknown = [key for key in missing if key not in known]
+        if unknown:
+            raise UserError(
+                f"unknown source {', '.join(unknown)}: the archive has {', '.join(sorted(known))}"
+            )
         raise UserError(f"no health recorded for {', '.join(missing)}: crawl it first")
+    if not rows:
+        click.echo("no crawl has been measured yet: run `kgnews crawl` first")
+        return
     table = Table(
         "source", "measured (UTC)", "links", "pages", "new", "changed", "unchanged", "304",
         "refused", "selector", "words (before)", "languages", "last new",

@@ -69,10 +69,13 @@ def try_source(key: str, page: str, sources_file: str | None, url: str | None) -
 
     source = load_registry(sources_file).get(key)
     data, page_url, content_type = read_page(page, url)
-    trial = try_entry(source, data, page_url, content_type)
+    unknown_address = url is None and not page.startswith(("http://", "https://"))
+    trial = try_entry(source, data, page_url, content_type, assume_article=unknown_address)
     echo = click.echo
     echo(f"{source.key} ({source.name}): {trial.url}")
-    if trial.article_id is None:
+    if unknown_address:
+        echo("  article_pattern/hosts: not checked (give the page's address with --url)")
+    elif trial.article_id is None:
         echo("  article_pattern/hosts: NOT an article of this source (the crawl would skip it)")
     else:
         echo(f"  article_pattern/hosts: an article, id {trial.article_id}")

@@ -66,14 +66,15 @@ def extract_article(
     paragraphs = _body(tree, url, rules, links, meta.title)
     if selector and not found:
         fallback = f"body_selector {selector!r} matched nothing"
-    elif selector and _words(paragraphs) < MIN_WORDS:
-        # The selector still matches, but what it holds is no body (a redesign left an
-        # empty shell under the old name): read the page as if it had none.
+    elif selector and not paragraphs:
+        # The selector still matches, but holds no text (a redesign left an empty shell
+        # under the old name): read the page as if it had none. A short text it holds
+        # (a news flash) is the body.
         tree, _ = clean_page(parse_html(text), rules, use_body_selector=False)
         links = cache(lambda: link_keys(tree))
         generic = _body(tree, url, rules, links, meta.title)
-        if _words(generic) > _words(paragraphs):
-            fallback = f"body_selector {selector!r} held {_words(paragraphs)} words"
+        if generic:
+            fallback = f"body_selector {selector!r} matched an element with no text"
             paragraphs = generic
     if not paragraphs:
         raise NoArticle("no article text found on the page")

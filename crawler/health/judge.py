@@ -36,10 +36,16 @@ class Thresholds:
     @classmethod
     def from_settings(cls, get: Any) -> Thresholds:
         """From settings: `get(NAME, default)` for each KGNEWS_HEALTH_<FIELD>."""
-        values = {
-            name: type(default)(get(f"KGNEWS_HEALTH_{name.upper()}", default))
-            for name, default in cls().__dict__.items()
-        }
+        values: dict[str, Any] = {}
+        for name, default in cls().__dict__.items():
+            setting = f"KGNEWS_HEALTH_{name.upper()}"
+            value = get(setting, default)
+            try:
+                values[name] = (
+                    type(default)(float(value)) if isinstance(default, int) else float(value)
+                )
+            except (TypeError, ValueError):
+                raise ValueError(f"{setting}={value!r}") from None
         return cls(**values)
 
 

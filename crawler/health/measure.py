@@ -26,6 +26,7 @@ HISTORY_RUNS = 10  # earlier runs a source's trailing numbers are taken over
 GAP_ARTICLES = 50  # newest articles the usual gap between two is taken over
 _DISCOVERY = re.compile(r"^(?:feed|sitemap|listing|robots)\b")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?%?")
+_STATUS = re.compile(r"HTTP \d{3}\b")
 _OFF_SITE = re.compile(r"redirected to another site \(([^)\s]+)\)")
 
 
@@ -98,9 +99,12 @@ def _numbers(
 
 
 def _reason(error: str) -> str:
-    """An error without its numbers and URLs, so that like counts with like."""
-    text = re.sub(r"https?://\S+", "URL", error)
-    return _NUMBER.sub("N", text)[:120]
+    """An error without its URLs and numbers, so that like counts with like; an HTTP
+    status stays (a 403 says blocked, a 404 moved, a 500 down)."""
+    text = re.sub(r"https?://[^\s)]+", "URL", error)
+    return _NUMBER.sub(lambda m: m.group() if _STATUS.match(text, m.start() - 5) else "N", text)[
+        :120
+    ]
 
 
 def _usual_gap(session: Session, source_id: int) -> timedelta | None:

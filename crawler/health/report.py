@@ -28,3 +28,9 @@ def latest_health(engine: Engine, keys: list[str]) -> list[tuple[str, SourceHeal
         rows = [(key, row) for key, row in session.execute(query).tuples()]
         session.expunge_all()
     return rows
+
+
+def archived_sources(engine: Engine) -> list[str]:
+    """The keys of the sources the archive knows."""
+    with Session(engine) as session:
+        return list(session.scalars(select(Source.key).order_by(Source.key)))

@@ -90,7 +90,7 @@ def parse_sources(text: str, name: str) -> list[Source]:
     sources: list[Source] = []
     errors: list[str] = []
     seen: dict[str, int] = {}
-    hosts: dict[str, tuple[str, int]] = {}
+    hosts: dict[tuple[str, str], tuple[str, int]] = {}  # (host, language) → source
     for index, entry in enumerate(entries):
         checks = _Checks(context, index)
         source = _source(entry, checks)
@@ -108,15 +108,15 @@ def parse_sources(text: str, name: str) -> list[Source]:
             )
         seen.setdefault(source.key, index)
         for host in dict.fromkeys(bare_host(h) for h in (source.host, *source.hosts)):
-            other = hosts.setdefault(host, (source.key, index))
+            other = hosts.setdefault((host, source.language), (source.key, index))
             if other[0] != source.key:
                 field = "hosts" if host != bare_host(source.host) else "base_url"
                 errors.append(
                     context.message(
                         index,
                         field,
-                        f"host {host} is already {other[0]!r}'s (entry {other[1] + 1}): "
-                        "a site belongs to one source",
+                        f"host {host} is already {other[0]!r}'s (entry {other[1] + 1}): a "
+                        f"site's {source.language} articles belong to one source",
                     )
                 )
         sources.append(source)
@@ -174,7 +174,8 @@ def _source(entry: dict[str, Any], checks: _Checks) -> Source | None:
     sitemaps = need("sitemaps", _urls, "a list of http(s) URLs", [])
     listings = need("listings", _urls, "a list of http(s) URLs", [])
     if not (feeds or sitemaps or listings) and len(checks.errors) == before:
-        fail(None, f"source {key!r} has no feeds, sitemaps or listings to find articles in")
+        who = f"source {key!r}" if key is not _MISSING else "this source"
+        fail(None, f"{who} has no feeds, sitemaps or listings to find articles in")
     base_url = need("base_url", lambda v: _urls([v]), "an http(s) URL", None)
     first_url = (listings or feeds or sitemaps or [None])[0]
     if base_url is None and first_url:
@@ -261,11 +262,17 @@ def _source(entry: dict[str, Any], checks: _Checks) -> Source | None:
     return None if checks.errors else source
 
 
-_ANCHORED_ELSEWHERE = re.compile(r"^\^(?:\(\?[:P<][^)]*?\)?)?([A-Za-z0-9_%-])")
+_ANCHORED_ELSEWHERE = re.compile(r"^\^([A-Za-z0-9_%-])")
+_WHOLE_URL = re.compile(r"^\^?(?:\(\?:)?http")  # "^https?://site/…": a whole URL
 
 
 def _never_matches(pattern: str) -> str | None:
     """Why `pattern` can never match a link's path (which always starts with "/"), if so."""
+    if _WHOLE_URL.match(pattern):
+        return (
+            f"article_pattern {pattern!r} can never match: it is searched in the link's path "
+            "and query, not the whole URL (write '^/news/…', and name other hosts in hosts)"
+        )
     match = _ANCHORED_ELSEWHERE.match(pattern)
     if match:
         return (

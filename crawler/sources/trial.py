@@ -45,8 +45,17 @@ class Trial:
         return [p for p in mine.article.paragraphs if p not in theirs]
 
 
-def try_entry(source: Source, data: bytes, url: str, content_type: str | None = None) -> Trial:
-    """The entry's rules and the generic path, each on the page `data` fetched from `url`."""
+def try_entry(
+    source: Source,
+    data: bytes,
+    url: str,
+    content_type: str | None = None,
+    *,
+    assume_article: bool = False,
+) -> Trial:
+    """The entry's rules and the generic path, each on the page `data` fetched from `url`.
+    `assume_article`: judge the page as an article although `url` is not the site's (a
+    saved file whose address is not known)."""
     root = parse_html(decode_html(data, content_type)[0])
     rules = source.rules
     fields = [
@@ -62,13 +71,18 @@ def try_entry(source: Source, data: bytes, url: str, content_type: str | None = 
         url=url,
         article_id=source.article_id(url),
         selectors=selectors,
-        rules=_extract(data, url, source, content_type, with_rules=True),
-        generic=_extract(data, url, source, content_type, with_rules=False),
+        rules=_extract(data, url, source, content_type, True, assume_article),
+        generic=_extract(data, url, source, content_type, False, assume_article),
     )
 
 
 def _extract(
-    data: bytes, url: str, source: Source, content_type: str | None, *, with_rules: bool
+    data: bytes,
+    url: str,
+    source: Source,
+    content_type: str | None,
+    with_rules: bool,
+    assume_article: bool,
 ) -> Outcome:
     try:
         article = extract_article(
@@ -76,7 +90,7 @@ def _extract(
             url,
             source.rules if with_rules else NO_RULES,
             content_type,
-            known_article=source.article_id(url) is not None,
+            known_article=assume_article or source.article_id(url) is not None,
         )
     except NoArticle as exc:
         return Outcome(None, str(exc))

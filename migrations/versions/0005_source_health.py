@@ -8,7 +8,6 @@ Create Date: 2026-12-01
   the source's body selector was not used (the generic path found the body);
 - source_health: one row per crawl run and source, with the warnings it raised.
 
-Only columns are added to fetches (no batch rebuild), so 0004's FTS5 triggers stay.
 Types are spelled out here rather than imported from crawler.store.
 """
 
@@ -52,7 +51,7 @@ def upgrade() -> None:
                 "skipped_count",
                 "error_count",
             )
-        ],  # fmt: skip
+        ],
         sa.Column("refusals", _JSON, nullable=False),
         sa.Column("selector_pages", sa.Integer(), nullable=False),
         sa.Column("selector_hits", sa.Integer(), nullable=False),
@@ -82,6 +81,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_source_health_source_id_measured_at", "source_health")
     op.drop_table("source_health")
-    op.drop_column("fetches", "fallback")
-    op.drop_column("fetches", "language")
-    op.drop_column("fetches", "words")
+    with op.batch_alter_table("fetches") as batch:  # SQLite before 3.35 drops no column
+        batch.drop_column("fallback")
+        batch.drop_column("language")
+        batch.drop_column("words")

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crawler.store.engine import make_engine, resolve_url
-from crawler.store.models import Article, ArticleVersion, CrawlRun, Fetch
+from crawler.store.models import Article, ArticleVersion, CrawlRun, Fetch, SourceHealth
 from tests.crawl.harness import FIXTURES, serving, user_sources_file
-from tests.helpers import run_kgnews
+from tests.helpers import assert_user_error, run_kgnews
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = FIXTURES / "user-site"
@@ -142,6 +142,9 @@ def test_max_pages_ends_a_run_cleanly(tmp_path: Path) -> None:
     with Session(engine) as session:
         assert session.execute(select(CrawlRun.status)).scalars().all() == ["finished"]
         assert (session.scalar(select(func.count()).select_from(Article)) or 0) < 3
+        # A run cut short saw part of the site: not measured, so no false health alarm.
+        assert session.scalar(select(func.count()).select_from(SourceHealth)) == 0
+    assert "health" not in result.stderr
 
 
 def test_max_minutes_ends_a_run_cleanly(tmp_path: Path) -> None:
@@ -159,3 +162,33 @@ def test_max_minutes_ends_a_run_cleanly(tmp_path: Path) -> None:
     engine = make_engine(resolve_url(str(db)))
     with Session(engine) as session:
         assert session.execute(select(CrawlRun.status)).scalars().all() == ["finished"]
+
+
+def test_a_crawl_ends_with_the_sources_health_warnings(tmp_path: Path) -> None:
+    db = tmp_path / "archive.sqlite3"
+    with serving(SITE) as (server,):
+        sources = user_sources_file(tmp_path, server.origin)
+        text = sources.read_text(encoding="utf-8")  # the site was redesigned
+        sources.write_text(text.replace('".article-body"', '".story-text"'), encoding="utf-8")
+        result = run_kgnews("crawl", "--sources", str(sources), "--db", str(db), *FAST)
+    assert result.returncode == 0, result.stdout + result.stderr  # a warning, not a failure
+    assert counts(db)[:2] == (3, 3), "every article archived all the same"
+    assert (
+        "kgnews: health: example: body_selector '.story-text' matched 0 of 3 pages" in result.stderr
+    )
+    shown = run_kgnews("health", "--db", str(db), "--fail-on-warning")
+    assert shown.returncode == 1
+    assert "warning: example: body_selector '.story-text' matched 0 of 3 pages" in shown.stdout
+
+
+def test_a_threshold_that_is_not_a_number_is_refused_before_crawling(tmp_path: Path) -> None:
+    db = tmp_path / "archive.sqlite3"
+    with serving(SITE) as (server,):
+        sources = user_sources_file(tmp_path, server.origin)
+        result = run_kgnews(
+            "crawl", "--sources", str(sources), "--db", str(db),
+            "-s", "KGNEWS_HEALTH_SHRINK_FACTOR=half",
+        )  # fmt: skip
+        requests = list(server.requests)
+    assert_user_error(result, "KGNEWS_HEALTH_SHRINK_FACTOR='half'", "not a number")
+    assert requests == [] and not db.exists()

@@ -43,4 +43,16 @@ def test_an_empty_shell_left_under_the_old_name_falls_back_too() -> None:
     shell = "<div class='article-body'><img src='/photo.jpg' alt=''></div>"  # the photo kept it
     article = extract_article(page("story__text", shell), "https://x.kg/news/1", RULES)
     assert list(article.paragraphs) == PARAGRAPHS
-    assert article.fallback == "body_selector 'div.article-body' held 0 words"
+    assert article.fallback == "body_selector 'div.article-body' matched an element with no text"
+
+
+def test_a_short_flash_under_the_selector_is_kept_as_it_is() -> None:
+    flash = "Бишкекте катуу шамал 40 даракты кулатты, жарадар болгон адам жок."  # 10 words
+    html = (
+        page("sidebar")
+        .replace(b"<h1>", f"<div class='article-body'><p>{flash}</p></div><h1>".encode(), 1)
+        .replace(b"</head>", b'<meta property="og:type" content="article"></head>')
+    )
+    article = extract_article(html, "https://x.kg/news/2", RULES)
+    assert list(article.paragraphs) == [flash]  # not the longer text beside it
+    assert article.fallback is None
