@@ -15,6 +15,8 @@ ends in half a record.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from collections.abc import Callable
 from contextlib import suppress
@@ -228,9 +230,17 @@ class StoredResponse:
     """As the site sent it (still compressed if it was); empty for a revisit."""
     refers_to: tuple[str, str] | None
     """For a revisit: the URI and date of the record that holds the payload."""
+    record_id: str | None = None
+    payload_digest: str | None = None
+    """The record's WARC-Payload-Digest header ("sha1:BASE32")."""
 
     def header(self, name: str) -> str | None:
         return next((v for k, v in self.headers if k.lower() == name.lower()), None)
+
+
+def payload_digest(body: bytes) -> str:
+    """A payload's digest as WARC records write it: "sha1:" and the SHA-1 in base 32."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
 
 
 def read_record(path: Path, offset: int) -> StoredResponse:
@@ -252,6 +262,8 @@ def read_record(path: Path, offset: int) -> StoredResponse:
                 return StoredResponse(
                     record.rec_type, record.rec_headers.get_header("WARC-Target-URI"),
                     int(http.get_statuscode() or 0), list(http.headers), body, refers,
+                    record.rec_headers.get_header("WARC-Record-ID"),
+                    record.rec_headers.get_header("WARC-Payload-Digest"),
                 )  # fmt: skip
     except (OSError, ArchiveLoadFailed, EOFError, ValueError) as exc:
         raise WarcReadError(f"{path} at offset {offset}: {exc}") from None

@@ -53,6 +53,7 @@ def _register() -> None:
         runs,
         sources,
         stats,
+        verify,
         warc,
     )
 
@@ -68,6 +69,7 @@ def _register() -> None:
     cli.add_command(query.search)
     cli.add_command(query.export)
     cli.add_command(db.db)
+    cli.add_command(verify.verify)
     cli.add_command(stats.stats)
     cli.add_command(extract.extract)
     cli.add_command(extract.clean_text)

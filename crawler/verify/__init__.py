@@ -1,0 +1,3 @@
+"""`kgnews verify`: the archive's fsck. Every promise the archive makes, checked against
+its rows (crawler.verify.rows) and, with --warc, its raw pages (crawler.verify.records);
+one line per violation, with the ids to look at."""
