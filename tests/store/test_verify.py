@@ -57,7 +57,19 @@ def test_a_sound_archive_passes(crawled: tuple[Engine, str, Path]) -> None:
 def test_broken_rows_are_each_named(crawled: tuple[Engine, str, Path]) -> None:
     engine, db_url, warc = crawled
     with Session(engine) as session, session.begin():
-        first, second, third = session.scalars(select(Article.id).order_by(Article.id)).all()[:3]
+        first, second, third, fourth = session.scalars(
+            select(Article.id).order_by(Article.id)
+        ).all()[:4]
+        old = session.scalars(
+            select(ArticleVersion).where(ArticleVersion.article_id == fourth)
+        ).one()
+        session.add(  # a version 2 written, but the article not moved to it
+            ArticleVersion(
+                article_id=fourth, version=2, fetched_at=NOW, content_hash="1" * 64,
+                title=old.title, body=old.body, authors=[], tags=[], word_count=old.word_count,
+                extractor=old.extractor, chars_added=0, chars_removed=0, title_changed=False,
+            )
+        )  # fmt: skip
         session.execute(update(Article).where(Article.id == first).values(current_version_id=None))
         session.execute(
             update(ArticleVersion).where(ArticleVersion.article_id == second).values(version=2)
@@ -76,6 +88,7 @@ def test_broken_rows_are_each_named(crawled: tuple[Engine, str, Path]) -> None:
     assert (
         f"article {second}: versions are not 1..2 without gaps (1 versions, the lowest 2)" in lines
     )
+    assert f"article {fourth}: its current version is 1, its latest 2" in lines
     assert fetch.startswith("fetch ") and fetch.endswith("outcome new but it points at no article")
     assert any(line.startswith(f"run {run}: still 'running' but holds no lock") for line in lines)
     # The version that lost its fetch row has no raw page to be extracted again from.
