@@ -2,7 +2,8 @@
 
 Order: a byte-order mark; then bytes that are valid UTF-8 with non-ASCII characters
 (whatever the page declares: a UTF-8 page declared as windows-1251 is common, and
-valid multi-byte UTF-8 is almost never an accident); then the charset from the HTTP
+valid multi-byte UTF-8 is almost never an accident), also when a stray byte or two
+are not (they become replacement characters); then the charset from the HTTP
 Content-Type header, then `<meta charset>`; then detection (charset-normalizer).
 A declared charset that cannot decode the bytes is not trusted.
 """
@@ -53,7 +54,9 @@ def _decode(data: bytes, content_type: str | None) -> tuple[str, str]:
         try:
             return data.decode("utf-8"), "utf-8"
         except UnicodeDecodeError:
-            pass
+            mostly = _mostly_utf8(data)
+            if mostly is not None:
+                return mostly, "utf-8"
     for declared in (
         http_content_type_encoding(content_type) if content_type else None,
         html_body_declared_encoding(data[:DETECTION_SAMPLE]),
@@ -66,6 +69,19 @@ def _decode(data: bytes, content_type: str | None) -> tuple[str, str]:
                 continue
     encoding = _detect(data)
     return data.decode(encoding, errors="replace"), encoding
+
+
+MAX_BAD_UTF8 = 0.01
+"""A page whose bytes are UTF-8 but for at most this share of its non-ASCII characters
+is UTF-8 with a few replacement characters (a stray byte pasted in), not another code
+page: text in a single-byte code page is almost never valid UTF-8 even in part."""
+
+
+def _mostly_utf8(data: bytes) -> str | None:
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd") - data.count("\ufffd".encode())  # not the page's own U+FFFD
+    wide = sum(1 for char in text if ord(char) > 127) - bad
+    return text if wide > 0 and bad <= MAX_BAD_UTF8 * wide else None
 
 
 def _refuse_binary(data: bytes) -> None:

@@ -81,3 +81,26 @@ def test_a_bad_byte_does_not_crash() -> None:
 def test_what_is_not_a_page(data: bytes, reason: str) -> None:
     with pytest.raises(NoArticle, match=reason):
         decode_html(data)
+
+
+def test_one_stray_byte_in_a_utf8_page_is_one_replacement_character() -> None:
+    paragraphs = "".join(f"<p>{TEXT} {n}-жолу.</p>" for n in range(10))
+    page = f'<meta charset="utf-8">{paragraphs}'.encode().replace(b"</p>", b"</p>\xff", 1)
+    text, encoding = decode_html(page, "text/html; charset=utf-8")
+    assert encoding == "utf-8"
+    assert text.count("\ufffd") == 1 and text.count(TEXT) == 10
+
+
+def test_a_cp1251_page_is_not_taken_for_broken_utf8() -> None:
+    text, encoding = decode_html(cp1251_page(" ".join([TEXT] * 5)))
+    assert encoding == "cp1251" and "\ufffd" not in text
+
+
+def test_a_page_with_one_stray_byte_is_still_a_kyrgyz_article() -> None:
+    from crawler.extract.pipeline import extract_article
+
+    paragraphs = "".join(f"<p>{TEXT} Бул {n}-абзац, мектеп тууралуу.</p>" for n in range(8))
+    page = f"<html><body><article>{paragraphs}</article></body></html>".encode()
+    article = extract_article(page.replace(b"</p>", b"</p>\xff", 1), "https://x.kg/a/1")
+    assert article.language == "ky"
+    assert article.paragraphs[1].startswith(TEXT)
