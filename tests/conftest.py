@@ -7,7 +7,10 @@ it, dropped afterwards. Without the variable they are skipped, with the reason.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,10 +18,20 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from hypothesis import settings
+from hypothesis.configuration import set_hypothesis_home_dir
 from sqlalchemy import Engine, text
 
 from crawler.store.engine import make_engine, resolve_url
 from crawler.store.migrate import upgrade
+
+# Hypothesis keeps its examples and caches in ./.hypothesis of the working folder: none
+# of it here, and its caches in a temporary folder removed at exit.
+settings.register_profile("kgnews", database=None)
+settings.load_profile("kgnews")
+_HYPOTHESIS_HOME = tempfile.mkdtemp(prefix="kgnews-hypothesis-")
+set_hypothesis_home_dir(_HYPOTHESIS_HOME)
+atexit.register(shutil.rmtree, _HYPOTHESIS_HOME, ignore_errors=True)
 
 POSTGRES_ENV = "KGNEWS_TEST_POSTGRES_URL"
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
@@ -76,3 +89,12 @@ def archive(engine: Engine) -> Engine:
     """An engine on a database migrated to the head revision."""
     upgrade(engine)
     return engine
+
+
+@pytest.fixture(autouse=True)
+def _in_a_folder_of_its_own(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every test runs in an empty folder of its own, so nothing it writes by default
+    (a crawl's ./kgnews-warc, ./kgnews.sqlite3) lands in the user's working folder."""
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
