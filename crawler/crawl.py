@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
+import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from scrapy.crawler import Crawler, CrawlerProcess
@@ -51,6 +53,8 @@ class CrawlResult:
     """Source → the health warnings this run raised (crawler.health)."""
     health_error: str | None = None
     """Why source health could not be recorded, if it could not."""
+    stop_signals: tuple[int, ...] = ()
+    """SIGINT/SIGTERM received while crawling: one stops gracefully, a second at once."""
 
     @property
     def unreachable(self) -> list[SourceSummary]:
@@ -81,6 +85,35 @@ def result_of(crawler: Crawler, keys: list[str]) -> CrawlResult:
     )
 
 
+class _Process(CrawlerProcess):
+    """Scrapy's process, noting the stop signals it gets (Scrapy's own handling stays:
+    the first stops scheduling and closes the run gracefully, a second stops at once)."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
+        self.stop_signals: list[int] = []
+
+    def _signal_shutdown(self, signum: int, frame: Any) -> None:
+        from twisted.internet import reactor
+
+        self.stop_signals.append(signum)
+        super()._signal_shutdown(signum, frame)
+        reactor.callFromThread(_say_stopping, signum)  # not from the handler: see Scrapy's
+
+    def _signal_kill(self, signum: int, frame: Any) -> None:
+        self.stop_signals.append(signum)
+        super()._signal_kill(signum, frame)
+
+
+def _say_stopping(signum: int) -> None:
+    name = signal.Signals(signum).name
+    sys.stderr.write(
+        f"kgnews: {name}: stopping once the pages in hand are archived "
+        f"(send {name} again to stop at once)\n"
+    )
+    sys.stderr.flush()
+
+
 def run_crawl(
     sources: list[Source],
     db_url: str,
@@ -88,8 +121,9 @@ def run_crawl(
     clock: Clock = utc_now,
 ) -> CrawlResult:
     """Crawl `sources` into the archive at `db_url`, in this process; blocks until done."""
-    process = CrawlerProcess(crawl_settings(db_url, overrides))
+    process = _Process(crawl_settings(db_url, overrides))
     crawler = process.create_crawler(NewsSpider)
     process.crawl(crawler, source_list=sources, clock=clock)
     process.start()
-    return result_of(crawler, [s.key for s in sources])
+    result = result_of(crawler, [s.key for s in sources])
+    return replace(result, stop_signals=tuple(process.stop_signals))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from typing import Any
 
@@ -79,9 +80,25 @@ def _register() -> None:
 _register()
 
 
+class Stopped(BaseException):
+    """SIGINT or SIGTERM outside a crawl's own handling (e.g. while starting up)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop(signum: int, _frame: object) -> None:
+    raise Stopped(signum)
+
+
 def main() -> None:
+    # Until a crawl installs Scrapy's handlers (first signal: stop gracefully, second: at
+    # once), a signal ends the command with one line, no traceback, 128 + its number.
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
     try:
         cli.main(prog_name="kgnews")
-    except KeyboardInterrupt:  # pragma: no cover - interactive
-        click.echo("kgnews: interrupted", err=True)
-        sys.exit(130)
+    except Stopped as stopped:
+        click.echo(f"kgnews: stopped by {signal.Signals(stopped.signum).name}", err=True)
+        sys.exit(128 + stopped.signum)

@@ -110,6 +110,21 @@ def crawl(
     for key, lines in result.health.items():
         for line in lines:
             click.echo(f"kgnews: health: {key}: {line}", err=True)
+    if result.stop_signals:
+        archived = sum(
+            s.outcomes.get("new", 0) + s.outcomes.get("changed", 0) for s in result.sources
+        )
+        if len(result.stop_signals) == 1:
+            click.echo(
+                f"kgnews: interrupted: {archived} articles archived, run #{result.run_id}", err=True
+            )
+        else:
+            click.echo(
+                f"kgnews: stopped at once: {archived} articles archived; run #{result.run_id} "
+                "is left 'running' and the next crawl marks it interrupted",
+                err=True,
+            )
+        sys.exit(128 + result.stop_signals[0])  # 130 for SIGINT, 143 for SIGTERM
     sys.exit(result.exit_code)
 
 
