@@ -56,7 +56,8 @@ def describe_failure(failure: Failure) -> tuple[str, int | None, bool]:
     if isinstance(exc, ResponseDataLossError | ResponseFailed | ResponseNeverReceived):
         return "the connection closed before the whole page arrived", None, False
     if isinstance(exc, DownloadCancelledError):
-        return f"page too large: {_first_line(exc)}", None, False
+        detail = _first_line(exc) or "the download passed the size limit (DOWNLOAD_MAXSIZE)"
+        return f"page too large: {detail}", None, False
     if isinstance(exc, IgnoreRequest):
         return _first_line(exc) or "request ignored", None, False
     if isinstance(exc, DownloadFailedError):

@@ -32,6 +32,7 @@ MAX_INPUT_BYTES = 10 * 1024 * 1024
 MAX_ELEMENTS = 100_000
 MIN_WORDS = 20
 MAX_LINK_SHARE = 0.5
+MAX_UNREADABLE = 0.05  # share of replacement characters (U+FFFD) a body may hold
 
 
 def extract_article(
@@ -78,6 +79,12 @@ def extract_article(
             paragraphs = generic
     if not paragraphs:
         raise NoArticle("no article text found on the page")
+    unreadable = _unreadable_share(paragraphs)
+    if unreadable > MAX_UNREADABLE:
+        raise NoArticle(
+            f"{unreadable:.0%} of the text is bytes no encoding reads (random or binary data "
+            "served as a page): not an article"
+        )
     words = _words(paragraphs)
     if not meta.is_article and words < MIN_WORDS:  # (also a "page not found" at an article URL)
         raise NoArticle(f"only {words} words of text and no article markup: not an article")
@@ -120,6 +127,11 @@ def _body(
         if not is_credit(block) and not (signatures and match_key(block) in signatures)
     ]
     return _without_title(blocks, title)
+
+
+def _unreadable_share(paragraphs: list[str]) -> float:
+    text = "".join("".join(p.split()) for p in paragraphs)
+    return text.count("\ufffd") / len(text) if text else 0.0
 
 
 def _words(paragraphs: list[str]) -> int:

@@ -2,13 +2,16 @@
 
 Routes (see HostileSite.routes): a listing linking to article URLs that answer 404,
 410, 500, a redirect loop, a redirect to another site, an image, a page cut off half
-way, a gzip bomb, a 429 with Retry-After, and two good articles; feeds that are
+way, a gzip bomb, a page past the size limit with no Content-Length, random bytes
+served as HTML, a 429 with Retry-After, and two good articles; feeds that are
 malformed, an entity-expansion bomb, and a good one; a sitemap that is a gzip bomb.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import random
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -31,7 +34,8 @@ BOMB_FEED = b"""<?xml version="1.0"?>
 <!ENTITY h "&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;"><!ENTITY i "&h;&h;&h;&h;&h;&h;&h;&h;&h;&h;">]>
 <rss version="2.0"><channel><item><title>&i;</title><link>/kg/news/1</link></item></channel></rss>"""
 
-LISTING_LINKS = [f"/kg/news/{n}" for n in range(1, 12)]
+LISTING_LINKS = [f"/kg/news/{n}" for n in range(1, 14)]
+RANDOM_BYTES = bytes(random.Random(7).randrange(32, 256) for _ in range(20_000))
 
 
 class HostileSite(ThreadingHTTPServer):
@@ -96,6 +100,8 @@ class _Handler(BaseHTTPRequestHandler):
                 200, self.server.bomb, "text/html", {"Content-Encoding": "gzip"}
             ),
             "/kg/news/10": self.rate_limited,
+            "/kg/news/12": self.huge_without_length,
+            "/kg/news/13": lambda: self.send(200, RANDOM_BYTES, "text/html"),
             "/kg/news/11": lambda: self.send(
                 200,
                 GOOD.format(n=2, title="Ошто жаңы көпүрө ачылды").encode(),
@@ -125,6 +131,18 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(GOOD.format(n=3, title="Жарым бет").encode()[:400])
         self.wfile.flush()
+        self.close_connection = True
+
+    def huge_without_length(self) -> None:
+        """A page past the size limit, sent with no Content-Length (the connection ends it)."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        chunk = b"<p>" + "Бишкек ".encode() * 1000 + b"</p>"
+        with contextlib.suppress(OSError):  # the crawler hangs up at its limit
+            for _ in range(3 * 1024 * 1024 // len(chunk) + 1):
+                self.wfile.write(chunk)
         self.close_connection = True
 
     def rate_limited(self) -> None:

@@ -72,6 +72,12 @@ def test_every_failure_is_a_fetch_with_its_reason(archive: Engine, db_url: str) 
     assert "not a web page: content type image/png" in error("kg/news/7")
     assert "closed before the whole page arrived" in error("kg/news/8")
     assert "1048576" in error("kg/news/9")  # the gzip bomb stops at DOWNLOAD_MAXSIZE
+    too_large = error("kg/news/12")  # no Content-Length: the limit is met on the way
+    assert (
+        too_large
+        == "article: page too large: the download passed the size limit (DOWNLOAD_MAXSIZE)"
+    )
+    assert error("kg/news/13").startswith("no article: ")  # an error, not "skipped" (zxx)
     assert "feed: malformed XML" in error("feed-broken")
     assert "gzip data inflates past" in error("sitemap.xml.gz")
     bomb = error("feed-bomb")  # libxml2's own limit, or our check of the entity declarations

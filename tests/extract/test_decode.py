@@ -104,3 +104,14 @@ def test_a_page_with_one_stray_byte_is_still_a_kyrgyz_article() -> None:
     article = extract_article(page.replace(b"</p>", b"</p>\xff", 1), "https://x.kg/a/1")
     assert article.language == "ky"
     assert article.paragraphs[1].startswith(TEXT)
+
+
+def test_random_bytes_served_as_a_page_are_no_article() -> None:
+    import random
+
+    from crawler.extract.pipeline import extract_article
+
+    rng = random.Random(7)
+    data = bytes(rng.randrange(32, 256) for _ in range(20_000))  # no control bytes to tell
+    with pytest.raises(NoArticle, match="bytes no encoding reads"):
+        extract_article(data, "https://x.kg/a/1", known_article=True)
