@@ -51,7 +51,9 @@ def test_stats_on_an_empty_archive(tmp_path: Path) -> None:
 
 
 def test_stats_on_a_database_never_migrated_says_what_to_do(tmp_path: Path) -> None:
-    result = run_kgnews("stats", "--db", str(tmp_path / "new.sqlite3"))
+    empty = tmp_path / "new.sqlite3"
+    empty.touch()  # a database with no tables (a missing file: see below)
+    result = run_kgnews("stats", "--db", str(empty))
     assert_user_error(result, "kgnews db upgrade")
 
 
@@ -123,3 +125,24 @@ def test_help_lists_the_commands() -> None:
     assert result.returncode == 0
     for command in ("db", "stats"):
         assert f"  {command} " in result.stdout
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["stats"],
+        ["search", "Бишкек"],
+        ["history", "https://x.kg/a/1"],
+        ["export", "--format", "jsonl"],
+        ["runs"],
+        ["health"],
+        ["verify"],
+    ],
+)
+def test_a_read_command_on_a_mistyped_path_creates_nothing(
+    tmp_path: Path, command: list[str]
+) -> None:
+    missing = tmp_path / "kgnews.sqlite"  # a typo for kgnews.sqlite3
+    result = run_kgnews(*command, "--db", str(missing))
+    assert_user_error(result, f"no archive at {missing}", "check --db")
+    assert list(tmp_path.iterdir()) == []

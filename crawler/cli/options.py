@@ -10,7 +10,7 @@ import click
 from sqlalchemy import Engine
 
 from crawler.errors import UserError
-from crawler.store.engine import make_engine, ping, resolve_url
+from crawler.store.engine import make_engine, ping, resolve_url, sqlite_file
 from crawler.store.migrate import ensure_schema
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -34,7 +34,16 @@ def connect(db: str | None) -> Engine:
 
 
 def open_archive(db: str | None, *, migrate_if_empty: bool = False) -> Engine:
-    """An engine for an archive whose schema is this kgnews's head revision."""
+    """An engine for an archive whose schema is this kgnews's head revision. Only a
+    command that may create the archive (`migrate_if_empty`) opens a SQLite file that
+    is not there: any other says so and creates nothing (a mistyped --db)."""
+    url = resolve_url(db)
+    if not migrate_if_empty and url.get_backend_name() == "sqlite":
+        path = sqlite_file(url)
+        if not path.exists():
+            raise UserError(
+                f"no archive at {path}: check --db (a crawl creates one: kgnews crawl --db {path})"
+            )
     engine = connect(db)
     ensure_schema(engine, migrate_if_empty=migrate_if_empty)
     return engine

@@ -73,11 +73,16 @@ def writer(engine: Engine) -> Engine:
     return engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
 
 
-def _sqlite_engine(url: URL) -> Engine:
+def sqlite_file(url: URL) -> Path:
+    """The file a SQLite URL names (also as a file: URI)."""
     database = url.database or ""
     if url.query.get("uri") == "true" and database.startswith("file:"):
         database = database.removeprefix("file:").split("?")[0]
-    path = Path(database)
+    return Path(database)
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    path = sqlite_file(url)
     if not path.parent.is_dir():
         raise DatabaseError(
             f"directory {path.parent} does not exist: create it, or give --db another path"
