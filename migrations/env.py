@@ -8,9 +8,9 @@ fallbacks: KGNEWS_DATABASE_URL, else ./kgnews.sqlite3.
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
-from crawler.store.engine import make_engine, resolve_url
+from crawler.store.engine import make_engine, resolve_url, writer
 from crawler.store.models import Base, is_modelled
 
 config = context.config
@@ -34,10 +34,17 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+MIGRATION_LOCK = 0x6B676E657773  # "kgnews": one migration at a time per PostgreSQL database
+
+
 def run_migrations_online() -> None:
     engine = _engine()
     sqlite = engine.dialect.name == "sqlite"
-    with engine.connect() as connection:
+    # Concurrent first crawls on an empty database: each migrates under a lock, and reads
+    # the schema's revision only once it holds it, so one migrates and the others find
+    # the work done. SQLite: the write lock at BEGIN (IMMEDIATE), waiting up to its busy
+    # timeout; PostgreSQL: an advisory lock for the transaction.
+    with writer(engine).connect() as connection:
         if sqlite:
             # Batch mode copies tables; with foreign keys enforced, dropping the old copy of
             # a referenced table would fail. The pragma only works outside a transaction,
@@ -55,6 +62,10 @@ def run_migrations_online() -> None:
                 transactional_ddl=True,
             )
             with context.begin_transaction():
+                if not sqlite:
+                    connection.execute(
+                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+                    )
                 context.run_migrations()
                 if sqlite:
                     broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()

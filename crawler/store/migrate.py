@@ -95,6 +95,10 @@ def ensure_schema(engine: Engine, *, migrate_if_empty: bool) -> None:
     if current is None:
         with database_errors(engine.url):
             tables = inspect(engine).get_table_names()
+        if tables:  # another process may have just migrated it: look once more
+            current = current_revision(engine)
+        if tables and current is not None:
+            return ensure_schema(engine, migrate_if_empty=migrate_if_empty)
         if tables:
             raise DatabaseError(
                 f"database {where} has tables but no kgnews schema revision: "

@@ -137,3 +137,23 @@ def test_a_running_crawl_keeps_its_locks_fresh(archive: Engine, db_url: str) -> 
         server.gate.set()
         result = yield done
     assert result.status == "finished"
+
+
+def test_concurrent_first_crawls_on_an_empty_database_all_proceed(
+    engine: Engine, db_url: str, tmp_path: Path
+) -> None:
+    """Four timers fire at once on a fresh archive: one migrates, none fails."""
+    with GatedMirrorServer(Mirror.load(SITE), "/never") as server:
+        sources = user_sources_file(tmp_path, server.origin)
+        crawls = [start_crawl(sources, db_url) for _ in range(4)]
+        results = [(c.wait(timeout=300), *c.communicate()) for c in crawls]
+    for code, _out, err in results:
+        assert code == 0, err
+        assert "Traceback" not in err and "kgnews: error" not in err, err
+    ran = [err for _code, _out, err in results if "already running" not in err]
+    assert len(ran) >= 1
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Article)) == 3
+        assert session.scalar(select(func.count()).select_from(ArticleVersion)) == 3
+    verified = run_kgnews("verify", "--db", db_url)
+    assert verified.returncode == 0, verified.stdout
