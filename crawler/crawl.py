@@ -53,6 +53,8 @@ class CrawlResult:
     """Source → the health warnings this run raised (crawler.health)."""
     health_error: str | None = None
     """Why source health could not be recorded, if it could not."""
+    lock_lost: bool = False
+    """Another run took this one's locks (it missed its heartbeats): it stopped at once."""
     stop_signals: tuple[int, ...] = ()
     """SIGINT/SIGTERM received while crawling: one stops gracefully, a second at once."""
 
@@ -82,6 +84,7 @@ def result_of(crawler: Crawler, keys: list[str]) -> CrawlResult:
         warc_error=stats.get_value("kgnews/warc_error"),
         health=stats.get_value("kgnews/health") or {},
         health_error=stats.get_value("kgnews/health_error"),
+        lock_lost=bool(stats.get_value("kgnews/lock_lost")),
     )
 
 

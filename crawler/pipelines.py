@@ -16,11 +16,13 @@ from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
+from scrapy.utils.defer import deferred_from_coro
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from twisted.internet import task
 
 from crawler.capture.warc import RecordRef
+from crawler.errors import DatabaseError
 from crawler.extract.errors import NoArticle
 from crawler.extract.pipeline import extract_article
 from crawler.health.judge import Thresholds
@@ -36,7 +38,7 @@ logger = logging.getLogger(__name__)
 PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "application/xml", "text/xml")
 # Close reasons: finished, or ended early as asked (--max-pages, --max-minutes).
 FINISHED = {"finished", "closespider_pagecount", "closespider_timeout", "closespider_itemcount"}
-_CLOSE_STATUS = {"shutdown": "interrupted"}
+_CLOSE_STATUS = {"shutdown": "interrupted", "lock_lost": "interrupted"}
 
 
 class ArchivePipeline:
@@ -72,6 +74,7 @@ class ArchivePipeline:
             )
         start = begin_run(self.engine, list(self.sources), self._now(), Holder.this_process())
         self.run_id = start.run_id
+        self.locked = len(start.sources)
         stats = self.crawler.stats
         stats.set_value("kgnews/already_running", start.busy)
         stats.set_value("kgnews/run_id", self.run_id)
@@ -232,9 +235,24 @@ class ArchivePipeline:
         self.crawler.stats.inc_value(f"kgnews/all/{outcome}")
 
     def _beat(self) -> None:
-        """Show other runs this one is alive, so they do not take its locks as stale."""
+        """Show other runs this one is alive, so they do not take its locks as stale.
+
+        A beat that fails (a database blip) is said and the next one tries again: the
+        loop never stops on it. Locks found taken over by another run (this one missed
+        its beats for too long) stop this run at once rather than crawl beside it.
+        """
         assert self.engine is not None and self.run_id is not None
-        heartbeat(self.engine, self.run_id, self._now())
+        try:
+            held = heartbeat(self.engine, self.run_id, self._now())
+        except (SQLAlchemyError, DatabaseError) as exc:
+            self.crawler.stats.inc_value("kgnews/heartbeat_failures")
+            logger.warning("heartbeat not recorded (the next one tries again): %s", exc)
+            return
+        if held < self.locked and self.crawler.engine is not None:
+            self.crawler.stats.set_value("kgnews/lock_lost", self.locked - held)
+            if self.heartbeat is not None and self.heartbeat.running:
+                self.heartbeat.stop()
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="lock_lost"))
 
     def _now(self) -> Any:
         return self.crawler.spider.clock()  # type: ignore[union-attr]

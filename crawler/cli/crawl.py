@@ -105,6 +105,12 @@ def crawl(
         click.echo(f"kgnews: error: {result.warc_error}; the crawl stopped", err=True)
     for source in result.unreachable:
         click.echo(f"kgnews: {source.key} unreachable: {source.connection_error}", err=True)
+    if result.lock_lost:
+        click.echo(
+            f"kgnews: run #{result.run_id} stopped: another crawl took over its sources "
+            "(this one had missed its heartbeats)",
+            err=True,
+        )
     if result.health_error:
         click.echo(f"kgnews: source health not recorded: {result.health_error}", err=True)
     for key, lines in result.health.items():

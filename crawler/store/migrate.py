@@ -98,7 +98,8 @@ def ensure_schema(engine: Engine, *, migrate_if_empty: bool) -> None:
         if tables:  # another process may have just migrated it: look once more
             current = current_revision(engine)
         if tables and current is not None:
-            return ensure_schema(engine, migrate_if_empty=migrate_if_empty)
+            ensure_schema(engine, migrate_if_empty=migrate_if_empty)
+            return
         if tables:
             raise DatabaseError(
                 f"database {where} has tables but no kgnews schema revision: "

@@ -115,13 +115,16 @@ def _process_exists(pid: int) -> bool:
     return True
 
 
-def heartbeat(engine: Engine, run_id: int, now: datetime) -> None:
-    in_transaction(
-        engine,
-        lambda session: session.execute(
+def heartbeat(engine: Engine, run_id: int, now: datetime) -> int:
+    """Refresh the run's locks; how many it still holds (fewer: another run took some)."""
+
+    def beat(session: Session) -> int:
+        held = session.execute(
             update(CrawlLock).where(CrawlLock.crawl_run_id == run_id).values(heartbeat_at=now)
-        ),
-    )
+        )
+        return int(getattr(held, "rowcount", 0) or 0)
+
+    return in_transaction(engine, beat)
 
 
 def outcome_counts(engine: Engine, run_id: int) -> dict[str, int]:
@@ -147,10 +150,14 @@ def finish_run(engine: Engine, run_id: int, status: str, now: datetime) -> dict[
             update(CrawlRun)
             .where(CrawlRun.id == run_id)
             .values(
-                finished_at=now,
-                status=status,
-                **{f"{outcome}_count": counts[outcome] for outcome in OUTCOMES},
+                finished_at=now, **{f"{outcome}_count": counts[outcome] for outcome in OUTCOMES}
             )
+        )
+        # A run another one found dead and marked interrupted stays so: it lost its locks.
+        session.execute(
+            update(CrawlRun)
+            .where(CrawlRun.id == run_id, CrawlRun.status == "running")
+            .values(status=status)
         )
         session.execute(delete(CrawlLock).where(CrawlLock.crawl_run_id == run_id))
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest_twisted
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 from twisted.internet import task, threads
 
@@ -157,3 +157,94 @@ def test_concurrent_first_crawls_on_an_empty_database_all_proceed(
         assert session.scalar(select(func.count()).select_from(ArticleVersion)) == 3
     verified = run_kgnews("verify", "--db", db_url)
     assert verified.returncode == 0, verified.stdout
+
+
+@pytest_twisted.inlineCallbacks
+def test_a_failed_heartbeat_is_not_the_last_one(archive: Engine, db_url: str) -> None:
+    # The database refuses one beat (a trigger stands in for a blip); the next one lands.
+    started = datetime(2024, 6, 3, 16, 0, tzinfo=UTC)
+    clock, beats = FixedClock(started), task.Clock()
+    with GatedMirrorServer(Mirror.load(SITE), "/kg/news/101") as server:
+        sources = user_sources(SITE / "sources.toml.in", server.origin)
+        done = crawl(sources, db_url, clock, {"KGNEWS_HEARTBEAT_CLOCK": beats})
+        arrived = yield threads.deferToThread(server.arrived.wait, 120)
+        assert arrived, "the crawl never reached the article"
+        with archive.begin() as connection:
+            for statement in BLIP[archive.dialect.name]:
+                connection.exec_driver_sql(statement)
+        clock.now = started + HEARTBEAT_EVERY
+        beats.advance(HEARTBEAT_EVERY.total_seconds())  # refused
+        with archive.begin() as connection:
+            connection.exec_driver_sql("DROP TRIGGER refuse_beats" + DROP_ON[archive.dialect.name])
+        clock.now = started + 2 * HEARTBEAT_EVERY
+        beats.advance(HEARTBEAT_EVERY.total_seconds())  # lands
+        with Session(archive) as session:
+            assert session.scalars(select(CrawlLock.heartbeat_at)).all() == [clock.now]
+        server.gate.set()
+        result = yield done
+    assert result.status == "finished"
+
+
+BLIP = {
+    "sqlite": [
+        "CREATE TRIGGER refuse_beats BEFORE UPDATE ON crawl_locks "
+        "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
+    ],
+    "postgresql": [
+        "CREATE OR REPLACE FUNCTION refuse_beat() RETURNS trigger AS "
+        "$$ BEGIN RAISE EXCEPTION 'disk I/O error'; END $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER refuse_beats BEFORE UPDATE ON crawl_locks "
+        "FOR EACH ROW EXECUTE FUNCTION refuse_beat()",
+    ],
+}
+DROP_ON = {"sqlite": "", "postgresql": " ON crawl_locks"}
+
+
+@pytest_twisted.inlineCallbacks
+def test_a_run_marked_interrupted_by_another_is_not_recorded_finished(
+    archive: Engine, db_url: str
+) -> None:
+    # Taken over between two beats, the run ends before it beats again: it stays as
+    # the taker recorded it, and does not write 'finished' over 'interrupted'.
+    with GatedMirrorServer(Mirror.load(SITE), "/kg/news/101") as server:
+        sources = user_sources(SITE / "sources.toml.in", server.origin)
+        done = crawl(sources, db_url, FixedClock(), {"KGNEWS_HEARTBEAT_CLOCK": task.Clock()})
+        arrived = yield threads.deferToThread(server.arrived.wait, 120)
+        assert arrived, "the crawl never reached the article"
+        with Session(archive) as session, session.begin():
+            session.execute(update(CrawlRun).values(status="interrupted"))
+        server.gate.set()
+        yield done
+    with Session(archive) as session:
+        assert session.scalars(select(CrawlRun.status)).all() == ["interrupted"]
+        assert session.scalar(select(CrawlRun.new_count)) == 3  # its counts are written
+
+
+@pytest_twisted.inlineCallbacks
+def test_a_run_whose_locks_were_taken_over_stops_at_once(archive: Engine, db_url: str) -> None:
+    # Another run found this one's heartbeat stale, marked it interrupted and took its
+    # lock; this run must stop rather than crawl the site beside it, and stay interrupted.
+    started = datetime(2024, 6, 3, 16, 0, tzinfo=UTC)
+    clock, beats = FixedClock(started), task.Clock()
+    with GatedMirrorServer(Mirror.load(SITE), "/kg/news/101") as server:
+        sources = user_sources(SITE / "sources.toml.in", server.origin)
+        done = crawl(sources, db_url, clock, {"KGNEWS_HEARTBEAT_CLOCK": beats})
+        arrived = yield threads.deferToThread(server.arrived.wait, 120)
+        assert arrived, "the crawl never reached the article"
+        with Session(archive) as session, session.begin():
+            (ours,) = session.scalars(select(CrawlRun)).all()
+            taker = CrawlRun(started_at=started, status="running", sources=["example"])
+            session.add(taker)
+            session.flush()
+            ours.status = "interrupted"
+            session.execute(update(CrawlLock).values(crawl_run_id=taker.id))
+            taker_id, ours_id = taker.id, ours.id
+        clock.now = started + HEARTBEAT_EVERY
+        beats.advance(HEARTBEAT_EVERY.total_seconds())
+        server.gate.set()
+        result = yield done
+    assert result.lock_lost and result.status == "interrupted"
+    with Session(archive) as session:
+        statuses = dict(session.execute(select(CrawlRun.id, CrawlRun.status)).all())
+        assert statuses == {ours_id: "interrupted", taker_id: "running"}
+        assert session.scalars(select(CrawlLock.crawl_run_id)).all() == [taker_id]
