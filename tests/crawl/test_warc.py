@@ -17,7 +17,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from crawler.capture.content import decode_body
 from crawler.extract.pipeline import extract_article
-from crawler.store.models import Article, ArticleVersion, Fetch
+from crawler.store.models import Article, ArticleVersion, CrawlRun, Fetch
 from tests.crawl.harness import (
     FIXTURES,
     FixedClock,
@@ -234,6 +234,7 @@ def test_a_full_disk_stops_the_crawl_and_nothing_points_at_unwritten_records(
     assert result.warc_error is not None and "No space left on device" in result.warc_error
     assert result.exit_code == 1
     with Session(archive) as session:
+        assert session.scalars(select(CrawlRun.status)).all() == ["failed"]  # not "finished"
         assert (
             session.scalar(
                 select(func.count()).select_from(Fetch).where(Fetch.warc_file.is_not(None))
