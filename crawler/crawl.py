@@ -53,6 +53,10 @@ class CrawlResult:
     """Source → the health warnings this run raised (crawler.health)."""
     health_error: str | None = None
     """Why source health could not be recorded, if it could not."""
+    database_lost: str | None = None
+    """Why the database could not be written, when it stayed away past the retries."""
+    not_recorded: int = 0
+    """Pages fetched but not recorded then (the next run fetches them again)."""
     lock_lost: bool = False
     """Another run took this one's locks (it missed its heartbeats): it stopped at once."""
     stop_signals: tuple[int, ...] = ()
@@ -68,7 +72,12 @@ class CrawlResult:
         hand; 1 otherwise."""
         if self.run_id is None:
             return 0
-        ok = self.status == "finished" and not self.unreachable and not self.warc_error
+        ok = (
+            self.status == "finished"
+            and not self.unreachable
+            and not self.warc_error
+            and not self.database_lost
+        )
         return 0 if ok else 1
 
 
@@ -85,6 +94,8 @@ def result_of(crawler: Crawler, keys: list[str]) -> CrawlResult:
         health=stats.get_value("kgnews/health") or {},
         health_error=stats.get_value("kgnews/health_error"),
         lock_lost=bool(stats.get_value("kgnews/lock_lost")),
+        database_lost=stats.get_value("kgnews/database_lost"),
+        not_recorded=int(stats.get_value("kgnews/not_recorded", 0)),
     )
 
 

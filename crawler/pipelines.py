@@ -9,6 +9,7 @@ source, for the progress line and the summary.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -19,7 +20,8 @@ from scrapy.crawler import Crawler
 from scrapy.utils.defer import deferred_from_coro
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from twisted.internet import task
+from twisted.internet import reactor, task
+from twisted.internet.task import deferLater
 
 from crawler.capture.warc import RecordRef
 from crawler.errors import DatabaseError
@@ -31,6 +33,7 @@ from crawler.items import ArticlePage, FailedFetch
 from crawler.sources.model import Source
 from crawler.store.engine import make_engine, resolve_url
 from crawler.store.migrate import ensure_schema
+from crawler.store.outage import is_outage
 from crawler.store.runs import HEARTBEAT_EVERY, Holder, begin_run, finish_run, heartbeat
 from crawler.store.versioning import FetchInfo, ensure_source, store_article, store_fetch
 
@@ -48,6 +51,7 @@ class ArchivePipeline:
         self.run_id: int | None = None
         self.heartbeat: task.LoopingCall | None = None
         self.source_ids: dict[str, int] = {}
+        self.database_lost = ""
         crawler.signals.connect(self.request_dropped, signal=signals.request_dropped, weak=False)
         crawler.signals.connect(
             self.request_scheduled, signal=signals.request_scheduled, weak=False
@@ -102,6 +106,12 @@ class ArchivePipeline:
                 finish_run(self.engine, self.run_id, status, self._now())
                 if reason == "finished":  # a run cut short would look like a broken source
                     self._measure_health()
+        except (SQLAlchemyError, DatabaseError) as exc:
+            if not is_outage(exc):
+                raise
+            # The run stays 'running' in the archive; the next crawl marks it interrupted.
+            self.crawler.stats.set_value("kgnews/run_status", "failed")
+            self._lose_database(exc)
         finally:
             self.engine.dispose()
 
@@ -123,11 +133,48 @@ class ArchivePipeline:
         stats.set_value("kgnews/health", found)
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
-        if isinstance(item, ArticlePage):
-            self._archive(item)
-        elif isinstance(item, FailedFetch):
-            self._failed(item)
+        """Archive the item; when the database has gone away, try again with backoff for
+        KGNEWS_DB_RETRY_SECONDS, then stop the crawl (what was not written is fetched
+        again by the next run, as its fetch left no row)."""
+        if isinstance(item, ArticlePage | FailedFetch):
+            return self._write(item, time.monotonic(), 0)
         return item
+
+    def _write(self, item: ArticlePage | FailedFetch, since: float, attempt: int) -> Any:
+        if self.database_lost:
+            self.crawler.stats.inc_value("kgnews/not_recorded")
+            return item
+        try:
+            if isinstance(item, ArticlePage):
+                self._archive(item)
+            else:
+                self._failed(item)
+        except (SQLAlchemyError, DatabaseError) as exc:
+            if not is_outage(exc):
+                raise
+            settings = self.crawler.settings
+            if time.monotonic() - since >= settings.getfloat("KGNEWS_DB_RETRY_SECONDS"):
+                self._lose_database(exc)
+                self.crawler.stats.inc_value("kgnews/not_recorded")
+                return item
+            delay = min(
+                settings.getfloat("KGNEWS_DB_RETRY_BACKOFF_BASE") * 2**attempt,
+                settings.getfloat("KGNEWS_DB_RETRY_BACKOFF_MAX"),
+            )
+            self.crawler.stats.inc_value("kgnews/database_retries")
+            logger.warning("database write failed, again in %.1f s: %s", delay, exc)
+            return deferLater(reactor, delay, self._write, item, since, attempt + 1)
+        return item
+
+    def _lose_database(self, exc: BaseException) -> None:
+        """The database stayed away: stop scheduling, say so, record nothing as done."""
+        if self.database_lost:
+            return
+        self.database_lost = f"{exc}".splitlines()[0]
+        self.crawler.stats.set_value("kgnews/database_lost", self.database_lost)
+        logger.error("the database went away: %s; stopping the crawl", self.database_lost)
+        if self.crawler.engine is not None:
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="database_lost"))
 
     # --------------------------------------------------------------------------------
 
@@ -140,19 +187,19 @@ class ArchivePipeline:
             elapsed_ms=page.elapsed_ms,
         )  # fmt: skip
         if page.warc_error is not None:  # the raw page could not be kept: do not archive it
-            self._count(source.key, "error")
             store_fetch(self.engine, fetch, "error", error=f"not archived: {page.warc_error}")
+            self._count(source.key, "error")
             return
         if page.status == 304:  # a revisit the site answered "not modified": no extraction
-            self._count(source.key, "not_modified")
             store_fetch(self.engine, fetch, "not_modified", article_url=page.article_url)
+            self._count(source.key, "not_modified")
             return
         media_type = (page.content_type or "text/html").split(";")[0].strip().lower()
         if media_type not in PAGE_TYPES:
-            self._count(source.key, "error")
             store_fetch(
                 self.engine, fetch, "error", error=f"not a web page: content type {media_type}"
             )
+            self._count(source.key, "error")
             return
         try:
             article = extract_article(
@@ -160,31 +207,31 @@ class ArchivePipeline:
                 known_article=source.article_id(page.url) is not None,
             )  # fmt: skip
         except NoArticle as exc:
-            self._count(source.key, "error")
             store_fetch(self.engine, fetch, "error", error=f"no article: {exc}")
+            self._count(source.key, "error")
             return
         article = replace(article, url=source.canonical_for(page.url, article.url))
         if article.language and article.language != source.language:
-            self._count(source.key, "skipped")
             store_fetch(
                 self.engine, fetch, "skipped",
                 error=f"language {article.language}; {source.key} keeps {source.language}",
                 article_url=article.url, article=article,
             )  # fmt: skip
+            self._count(source.key, "skipped")
             return
         result = store_article(self.engine, article, fetch)
         self._count(source.key, result.outcome)
 
     def _failed(self, failure: FailedFetch) -> None:
         assert self.engine is not None
-        self._count(failure.source, "error")
-        if failure.connection_failed:
-            self.crawler.stats.set_value(f"kgnews/{failure.source}/connection_error", failure.error)
         fetch = self._fetch(
             failure.source, failure.url, failure.fetched_at, failure.status, failure.warc
         )
         article_url = self.sources[failure.source].canonical_for(failure.url)
         store_fetch(self.engine, fetch, "error", error=failure.error, article_url=article_url)
+        self._count(failure.source, "error")
+        if failure.connection_failed:
+            self.crawler.stats.set_value(f"kgnews/{failure.source}/connection_error", failure.error)
 
     def _fetch(
         self, source: str, url: str, at: datetime, status: int | None, warc: RecordRef | None,

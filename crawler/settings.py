@@ -69,6 +69,13 @@ KGNEWS_DATABASE_URL = None
 KGNEWS_WARC_DIR = None
 KGNEWS_WARC_MAX_BYTES = 1024**3  # a file rotates past 1 GiB
 
+# A database that goes away mid-crawl (crawler.pipelines): each write is tried again with
+# backoff for this long; then the crawl stops and says so (what was not written is
+# fetched again by the next run).
+KGNEWS_DB_RETRY_SECONDS = 120.0
+KGNEWS_DB_RETRY_BACKOFF_BASE = 0.5  # seconds, doubled on each try
+KGNEWS_DB_RETRY_BACKOFF_MAX = 10.0
+
 # Discovery bounds per source and run.
 KGNEWS_MAX_SITEMAPS = 10  # child sitemaps followed from one sitemap index
 KGNEWS_MAX_SITEMAP_URLS = 2000  # article URLs taken from one sitemap

@@ -17,6 +17,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 from scrapy.utils.defer import deferred_from_coro
+from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.capture.warc import (
     DEFAULT_MAX_BYTES,
@@ -27,6 +28,7 @@ from crawler.capture.warc import (
     default_warc_dir,
     warc_date,
 )
+from crawler.errors import DatabaseError
 from crawler.store.engine import make_engine, resolve_url
 from crawler.store.records import first_with_payload
 
@@ -96,7 +98,12 @@ class WarcCapture:
             deferred_from_coro(self.crawler.engine.close_spider_async(reason="warc_write_failed"))
 
     def _earlier(self, digest: str) -> RecordRef | None:
-        found = first_with_payload(self.engine, digest)
+        try:
+            found = first_with_payload(self.engine, digest)
+        except (SQLAlchemyError, DatabaseError) as exc:
+            # The database is away: keep the whole response rather than lose the record.
+            logger.warning("revisit lookup failed, writing the full response: %s", exc)
+            return None
         if found is None:
             return None
         date = warc_date(found.fetched_at)

@@ -105,6 +105,13 @@ def crawl(
         click.echo(f"kgnews: error: {result.warc_error}; the crawl stopped", err=True)
     for source in result.unreachable:
         click.echo(f"kgnews: {source.key} unreachable: {source.connection_error}", err=True)
+    if result.database_lost:
+        click.echo(
+            f"kgnews: error: the database went away and did not come back in time "
+            f"({result.database_lost}); the crawl stopped: {result.not_recorded} fetched "
+            "pages were not recorded and are fetched again by the next run",
+            err=True,
+        )
     if result.lock_lost:
         click.echo(
             f"kgnews: run #{result.run_id} stopped: another crawl took over its sources "

@@ -29,7 +29,7 @@ def in_transaction(engine: Engine, work: Callable[[Session], T]) -> T:
                 with Session(writer(engine)) as session, session.begin():
                     return work(session)
             except (IntegrityError, OperationalError) as exc:
-                if attempt == MAX_ATTEMPTS or not _is_conflict(exc):
+                if attempt == MAX_ATTEMPTS or not is_conflict(exc):
                     raise
                 time.sleep(0.01 * 2**attempt)  # let the other writer finish
     raise AssertionError("unreachable")  # pragma: no cover
@@ -39,7 +39,7 @@ _CONFLICT_SQLSTATES = {"23505", "40001", "40P01", "55P03"}
 _CONFLICT_MESSAGES = ("unique constraint failed", "database is locked", "database is busy")
 
 
-def _is_conflict(exc: IntegrityError | OperationalError) -> bool:
+def is_conflict(exc: IntegrityError | OperationalError) -> bool:
     sqlstate = getattr(exc.orig, "sqlstate", None)
     if sqlstate is not None:
         return sqlstate in _CONFLICT_SQLSTATES
