@@ -34,6 +34,11 @@ BOMB_FEED = b"""<?xml version="1.0"?>
 <!ENTITY h "&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;"><!ENTITY i "&h;&h;&h;&h;&h;&h;&h;&h;&h;&h;">]>
 <rss version="2.0"><channel><item><title>&i;</title><link>/kg/news/1</link></item></channel></rss>"""
 
+# One harmless entity, far below libxml2's own limits: only kgnews's guard refuses it.
+SMALL_ENTITY_FEED = b"""<?xml version="1.0"?>
+<!DOCTYPE rss [<!ENTITY site "Kabar">]>
+<rss version="2.0"><channel><item><title>&site;</title><link>/kg/news/1</link></item></channel></rss>"""
+
 LISTING_LINKS = [f"/kg/news/{n}" for n in range(1, 14)]
 RANDOM_BYTES = bytes(random.Random(7).randrange(32, 256) for _ in range(20_000))
 
@@ -77,11 +82,15 @@ class _Handler(BaseHTTPRequestHandler):
                 200, b"User-agent: *\nDisallow: /private/\n", "text/plain"
             ),
             "/kg/news": self.listing,
+            "/kg/big": lambda: self.send(
+                200, b'<html><body><a href="/kg/news/9">big</a></body></html>', "text/html"
+            ),
             "/rss": lambda: self.send(200, self.feed(), "application/rss+xml"),
             "/feed-broken": lambda: self.send(
                 200, b"<rss><channel><item><link>/kg/news/1</lin", "application/rss+xml"
             ),
             "/feed-bomb": lambda: self.send(200, BOMB_FEED, "application/rss+xml"),
+            "/feed-entities": lambda: self.send(200, SMALL_ENTITY_FEED, "application/rss+xml"),
             "/sitemap.xml.gz": lambda: self.send(200, self.server.bomb, "application/gzip"),
             "/kg/news/1": lambda: self.send(
                 200,

@@ -24,7 +24,7 @@ def hostile_source(origin: str) -> list:  # type: ignore[type-arg]
 key = "hostile"
 name = "Hostile"
 language = "ky"
-feeds = ["{origin}/feed-broken", "{origin}/feed-bomb", "{origin}/rss"]
+feeds = ["{origin}/feed-broken", "{origin}/feed-bomb", "{origin}/feed-entities", "{origin}/rss"]
 sitemaps = ["{origin}/sitemap.xml.gz"]
 listings = ["{origin}/kg/news"]
 article_pattern = '/kg/news/(?P<id>\\d+)$'
@@ -80,6 +80,7 @@ def test_every_failure_is_a_fetch_with_its_reason(archive: Engine, db_url: str) 
     assert error("kg/news/13").startswith("no article: ")  # an error, not "skipped" (zxx)
     assert "feed: malformed XML" in error("feed-broken")
     assert "gzip data inflates past" in error("sitemap.xml.gz")
+    assert "declares XML entities" in error("feed-entities")  # our guard, not libxml2's
     bomb = error("feed-bomb")  # libxml2's own limit, or our check of the entity declarations
     assert "entity amplification" in bomb or "declares XML entities" in bomb
     # 429 then 200: retried, after the Retry-After the site asked for
@@ -107,3 +108,26 @@ def test_the_failures_are_counted_in_the_sources_health(archive: Engine, db_url:
         errors = session.scalars(select(Fetch.error)).all()
     article_pages = [e for e in errors if not (e or "").startswith(("feed", "sitemap", "listing"))]
     assert health.pages_fetched == len(article_pages)  # discovery failures are not pages
+
+
+@pytest_twisted.inlineCallbacks
+def test_the_shipped_size_cap_refuses_a_page_over_ten_mib(archive: Engine, db_url: str) -> None:
+    from crawler.settings import DOWNLOAD_MAXSIZE
+
+    assert DOWNLOAD_MAXSIZE == 10 * 1024 * 1024  # Scrapy's own default is 1 GiB
+    with HostileSite(bomb_size=11 * 1024 * 1024) as site:  # the bomb: 11 MiB inflated
+        sources = parse_sources(
+            f"""
+[[sources]]
+key = "big"
+name = "Big"
+language = "ky"
+listings = ["{site.origin}/kg/big"]
+article_pattern = '/kg/news/(?P<id>\\d+)$'
+""",
+            "big.toml",
+        )
+        yield crawl(sources, db_url)  # with the shipped settings: no size override
+    with Session(archive) as session:
+        (error,) = session.scalars(select(Fetch.error).where(Fetch.url.endswith("/kg/news/9")))
+    assert "page too large" in error or "10485760" in error, error

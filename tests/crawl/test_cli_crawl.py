@@ -162,6 +162,9 @@ def test_max_minutes_ends_a_run_cleanly(tmp_path: Path) -> None:
     engine = make_engine(resolve_url(str(db)))
     with Session(engine) as session:
         assert session.execute(select(CrawlRun.status)).scalars().all() == ["finished"]
+        # The held article never answered within the limit: it is not archived.
+        urls = session.scalars(select(Article.url)).all()
+    assert not any(url.endswith("/kg/news/101") for url in urls), urls
 
 
 def test_a_crawl_ends_with_the_sources_health_warnings(tmp_path: Path) -> None:

@@ -175,3 +175,28 @@ def test_runs_are_recorded_with_their_counts(archive: Engine, db_url: str, tmp_p
         assert runs[0].started_at == T1 and runs[1].finished_at == T1 + timedelta(days=4)
     listing = run_kgnews("runs", "--db", db_url)
     assert listing.returncode == 0 and listing.stdout.count("finished") == 2
+
+
+@pytest_twisted.inlineCallbacks
+def test_a_full_refetch_of_an_unchanged_site_is_unchanged_every_time(
+    archive: Engine, db_url: str, tmp_path: Path
+) -> None:
+    # A site that ignores conditional requests sends every page again in full: the text
+    # is the same, so each fetch is 'unchanged' and no version is added.
+    site = copy_site(tmp_path)
+    (site / "mirror.toml").write_text(
+        "conditional = false\n" + (site / "mirror.toml").read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
+    with serving(site) as (server,):
+        sources = user_sources(SITE / "sources.toml.in", server.origin)
+        yield crawl(sources, db_url, FixedClock(T1))
+        again = yield crawl(
+            sources, db_url, FixedClock(T1 + timedelta(minutes=6)), {"KGNEWS_RECHECK": "all"}
+        )
+    assert run_outcomes(archive, again.run_id) == {
+        "101": "unchanged",
+        "102": "unchanged",
+        "103": "unchanged",
+    }
+    assert versions_of(archive) == {"101": [1], "102": [1], "103": [1]}
