@@ -30,6 +30,7 @@ from crawler.capture.warc import (
 )
 from crawler.errors import DatabaseError
 from crawler.store.engine import make_engine, resolve_url
+from crawler.store.faults import fault_point
 from crawler.store.records import first_with_payload
 
 logger = logging.getLogger(__name__)
@@ -89,6 +90,7 @@ class WarcCapture:
         )
         try:
             request.meta["warc"] = self.files.write(exchange, self._earlier)
+            fault_point("warc_written")
         except WarcWriteError as exc:
             self.failure = str(exc)
             request.meta["warc_error"] = self.failure

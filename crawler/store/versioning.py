@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from crawler.extract.article import Article as ExtractedArticle
 from crawler.extract.normalize import normalize_paragraph
+from crawler.store.faults import fault_point
 from crawler.store.models import OUTCOMES, Article, ArticleVersion, Fetch, Source
 from crawler.store.transaction import in_transaction
 from crawler.textdiff import chars_changed
@@ -89,7 +90,11 @@ def store_article(engine: Engine, article: ExtractedArticle, fetch: FetchInfo) -
         row.last_fetched_at = max(row.last_fetched_at, fetch.fetched_at)
         row.etag, row.last_modified = fetch.etag, fetch.last_modified
         outcome, number = _version_of(session, row, digest, article, fetch.fetched_at)
+        if outcome != "unchanged":
+            fault_point("version_written")
         session.add(_fetch_row(fetch, outcome, row.id, None, article))
+        session.flush()
+        fault_point("fetch_written")
         return StoreResult(outcome, row.id, number)
 
     return in_transaction(engine, write)
