@@ -60,6 +60,10 @@ EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
 }
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
+# Scrapy 2.19's remote control listens on a port for code to run in the crawler and
+# writes a job file under ~/.local/state/scrapy for each crawl (left behind when one is
+# killed): an archive that runs for months from a timer wants neither.
+REMOTE_CONTROL_ENABLED = False
 
 # Where the archive is (--db, else KGNEWS_DATABASE_URL, else ./kgnews.sqlite3).
 KGNEWS_DATABASE_URL = None
