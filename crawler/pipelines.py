@@ -8,6 +8,7 @@ source, for the progress line and the summary.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import replace
@@ -20,8 +21,7 @@ from scrapy.crawler import Crawler
 from scrapy.utils.defer import deferred_from_coro
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from twisted.internet import reactor, task
-from twisted.internet.task import deferLater
+from twisted.internet import task
 
 from crawler.capture.warc import RecordRef
 from crawler.errors import DatabaseError
@@ -111,7 +111,7 @@ class ArchivePipeline:
                 raise
             # The run stays 'running' in the archive; the next crawl marks it interrupted.
             self.crawler.stats.set_value("kgnews/run_status", "failed")
-            self._lose_database(exc)
+            self._lose_database(exc, stop=False)  # the spider is closing already
         finally:
             self.engine.dispose()
 
@@ -132,48 +132,50 @@ class ArchivePipeline:
             return
         stats.set_value("kgnews/health", found)
 
-    def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+    async def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         """Archive the item; when the database has gone away, try again with backoff for
         KGNEWS_DB_RETRY_SECONDS, then stop the crawl (what was not written is fetched
         again by the next run, as its fetch left no row)."""
         if isinstance(item, ArticlePage | FailedFetch):
-            return self._write(item, time.monotonic(), 0)
+            await self._write(item)
         return item
 
-    def _write(self, item: ArticlePage | FailedFetch, since: float, attempt: int) -> Any:
-        if self.database_lost:
-            self.crawler.stats.inc_value("kgnews/not_recorded")
-            return item
-        try:
-            if isinstance(item, ArticlePage):
-                self._archive(item)
-            else:
-                self._failed(item)
-        except (SQLAlchemyError, DatabaseError) as exc:
-            if not is_outage(exc):
-                raise
-            settings = self.crawler.settings
-            if time.monotonic() - since >= settings.getfloat("KGNEWS_DB_RETRY_SECONDS"):
-                self._lose_database(exc)
+    async def _write(self, item: ArticlePage | FailedFetch) -> None:
+        settings = self.crawler.settings
+        since, attempt = time.monotonic(), 0
+        while True:
+            if self.database_lost:
                 self.crawler.stats.inc_value("kgnews/not_recorded")
-                return item
-            delay = min(
-                settings.getfloat("KGNEWS_DB_RETRY_BACKOFF_BASE") * 2**attempt,
-                settings.getfloat("KGNEWS_DB_RETRY_BACKOFF_MAX"),
-            )
-            self.crawler.stats.inc_value("kgnews/database_retries")
-            logger.warning("database write failed, again in %.1f s: %s", delay, exc)
-            return deferLater(reactor, delay, self._write, item, since, attempt + 1)
-        return item
+                return
+            try:
+                if isinstance(item, ArticlePage):
+                    self._archive(item)
+                else:
+                    self._failed(item)
+                return
+            except (SQLAlchemyError, DatabaseError) as exc:
+                if not is_outage(exc):
+                    raise
+                if time.monotonic() - since >= settings.getfloat("KGNEWS_DB_RETRY_SECONDS"):
+                    self._lose_database(exc)
+                    continue  # counted as not recorded, above
+                delay = min(
+                    settings.getfloat("KGNEWS_DB_RETRY_BACKOFF_BASE") * 2 ** min(attempt, 30),
+                    settings.getfloat("KGNEWS_DB_RETRY_BACKOFF_MAX"),
+                )
+                attempt += 1
+                self.crawler.stats.inc_value("kgnews/database_retries")
+                logger.warning("database write failed, again in %.1f s: %s", delay, exc)
+                await asyncio.sleep(delay)
 
-    def _lose_database(self, exc: BaseException) -> None:
+    def _lose_database(self, exc: BaseException, *, stop: bool = True) -> None:
         """The database stayed away: stop scheduling, say so, record nothing as done."""
         if self.database_lost:
             return
         self.database_lost = f"{exc}".splitlines()[0]
         self.crawler.stats.set_value("kgnews/database_lost", self.database_lost)
         logger.error("the database went away: %s; stopping the crawl", self.database_lost)
-        if self.crawler.engine is not None:
+        if stop and self.crawler.engine is not None:
             deferred_from_coro(self.crawler.engine.close_spider_async(reason="database_lost"))
 
     # --------------------------------------------------------------------------------
@@ -267,7 +269,8 @@ class ArchivePipeline:
     def _redirect_failed(self, request: Request, reason: str) -> None:
         if self.engine is None:
             return
-        self._failed(
+        # From a signal handler: written like any item, with the outage retries.
+        self._pending(
             FailedFetch(
                 source=request.meta["source"],
                 url=request.meta["redirect_urls"][0],
@@ -276,6 +279,11 @@ class ArchivePipeline:
                 role="article",
             )
         )
+
+    def _pending(self, item: FailedFetch) -> None:
+        """Write `item` now, or (the database away) as soon as a retry lands."""
+        done = deferred_from_coro(self._write(item))
+        done.addErrback(lambda failure: logger.error("fetch not recorded: %s", failure.value))
 
     def _count(self, source: str, outcome: str) -> None:
         self.crawler.stats.inc_value(f"kgnews/{source}/{outcome}")

@@ -137,6 +137,7 @@ def test_help_lists_the_commands() -> None:
         ["runs"],
         ["health"],
         ["verify"],
+        ["db", "current"],
     ],
 )
 def test_a_read_command_on_a_mistyped_path_creates_nothing(

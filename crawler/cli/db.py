@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from crawler.cli.options import connect, db_option
+from crawler.cli.options import connect, db_option, refuse_missing_file
 from crawler.store import migrate
 from crawler.store.engine import describe
 
@@ -46,6 +46,7 @@ def downgrade(db: str | None, revision: str) -> None:
 @db_option
 def current(db: str | None) -> None:
     """Show the revision the database is at, and whether it is this kgnews's head."""
+    refuse_missing_file(db)
     engine = connect(db)
     revision = migrate.current_revision(engine)
     head = migrate.head_revision()

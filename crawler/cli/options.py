@@ -37,16 +37,22 @@ def open_archive(db: str | None, *, migrate_if_empty: bool = False) -> Engine:
     """An engine for an archive whose schema is this kgnews's head revision. Only a
     command that may create the archive (`migrate_if_empty`) opens a SQLite file that
     is not there: any other says so and creates nothing (a mistyped --db)."""
+    if not migrate_if_empty:
+        refuse_missing_file(db)
+    engine = connect(db)
+    ensure_schema(engine, migrate_if_empty=migrate_if_empty)
+    return engine
+
+
+def refuse_missing_file(db: str | None) -> None:
+    """A SQLite archive that is not there (a mistyped --db): said, and nothing created."""
     url = resolve_url(db)
-    if not migrate_if_empty and url.get_backend_name() == "sqlite":
+    if url.get_backend_name() == "sqlite":
         path = sqlite_file(url)
         if not path.exists():
             raise UserError(
                 f"no archive at {path}: check --db (a crawl creates one: kgnews crawl --db {path})"
             )
-    engine = connect(db)
-    ensure_schema(engine, migrate_if_empty=migrate_if_empty)
-    return engine
 
 
 def parse_since(value: str | None) -> datetime | None:

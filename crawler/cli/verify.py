@@ -36,18 +36,22 @@ def verify(
     from crawler.sources.registry import load_registry
     from crawler.verify.check import Checked
     from crawler.verify.check import verify as run
+    from crawler.verify.records import DRIFT
 
     engine = open_archive(db)
     directory = resolve_warc_dir(warc_dir, engine.url) if with_warc else None
     registry = load_registry(sources_file)
     known = set(registry.source_keys())
     checked = Checked()
-    problems = 0
+    problems = drifted = 0
     for line in run(
         engine, utc_now(), source=source_key, warc_dir=directory, checked=checked,
         rules_for=lambda key: registry.get(key).rules if key in known else None,
     ):  # fmt: skip
-        problems += 1
+        if line.startswith(DRIFT):
+            drifted += 1
+        else:
+            problems += 1
         click.echo(line)
     rows = checked.rows
     what = (
@@ -56,7 +60,11 @@ def verify(
     )
     if directory is not None:
         what += f", {checked.warc.records} WARC records, {checked.warc.versions} re-extractions"
+        if checked.warc.unkept:
+            what += f" ({checked.warc.unkept} versions have no raw page kept)"
     verdict = f"{problems} problems" if problems else "no problems"
+    if drifted:
+        verdict += f"; {drifted} pages read otherwise today (kgnews reextract updates them)"
     click.echo(f"verified {what}: {verdict}", err=bool(problems))
     engine.dispose()
     sys.exit(1 if problems else 0)

@@ -80,7 +80,7 @@ page: text in a single-byte code page is almost never valid UTF-8 even in part."
 def _mostly_utf8(data: bytes) -> str | None:
     text = data.decode("utf-8", errors="replace")
     bad = text.count("\ufffd") - data.count("\ufffd".encode())  # not the page's own U+FFFD
-    wide = sum(1 for char in text if ord(char) > 127) - bad
+    wide = len(text) - len(text.encode("ascii", "ignore")) - bad  # non-ASCII, in C
     return text if wide > 0 and bad <= MAX_BAD_UTF8 * wide else None
 
 

@@ -65,7 +65,19 @@ def make_engine(url: URL) -> Engine:
     """An engine for the archive, set up for its backend."""
     if url.get_backend_name() == "sqlite":
         return _sqlite_engine(url)
-    return create_engine(url, pool_pre_ping=True)
+    # A server that vanishes without a reset (a network partition) must fail a connect
+    # or a query in seconds, not in TCP's minutes: the crawl's retries need the answer.
+    return create_engine(url, pool_pre_ping=True, connect_args=POSTGRES_CONNECT_ARGS)
+
+
+POSTGRES_CONNECT_ARGS = {
+    "connect_timeout": 10,
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 30_000,  # ms without an acknowledgement: the connection is dead
+}
 
 
 def writer(engine: Engine) -> Engine:

@@ -38,7 +38,7 @@ def crawled(archive: Engine, db_url: str, tmp_path: Path) -> tuple[Engine, str, 
 def verify(db_url: str, warc: Path, *extra: str) -> tuple[int, list[str]]:
     result = run_kgnews("verify", "--db", db_url, "--warc", "--warc-dir", str(warc), *extra)
     assert "Traceback" not in result.stderr
-    return result.returncode, result.stdout.splitlines()
+    return result.returncode, result.stdout.splitlines() + result.stderr.splitlines()
 
 
 def test_a_sound_archive_passes(crawled: tuple[Engine, str, Path]) -> None:
@@ -91,8 +91,8 @@ def test_broken_rows_are_each_named(crawled: tuple[Engine, str, Path]) -> None:
     assert f"article {fourth}: its current version is 1, its latest 2" in lines
     assert fetch.startswith("fetch ") and fetch.endswith("outcome new but it points at no article")
     assert any(line.startswith(f"run {run}: still 'running' but holds no lock") for line in lines)
-    # The version that lost its fetch row has no raw page to be extracted again from.
-    assert f"article {third} version 1: no raw page kept for it" in " ".join(lines)
+    # The version that lost its fetch row has no raw page to check: counted, not a problem.
+    assert "(1 versions have no raw page kept)" in lines[-1] if lines else False
 
 
 def test_a_wrong_digest_a_changed_text_and_a_damaged_file_are_found(
@@ -122,8 +122,8 @@ def test_a_wrong_digest_a_changed_text_and_a_damaged_file_are_found(
         line.startswith(f"fetch {fetch}: the payload at ") and f"hashes to {digest}" in line
         for line in lines
     ), lines
-    assert any(
-        line.startswith(f"article {article} version {version}: extracted again from ")
+    assert any(  # drift: reported, though not a broken promise (reextract mends it)
+        line.startswith(f"drift: article {article} version {version}: extracted again from ")
         and line.endswith("its text differs from the stored one")
         for line in lines
     ), lines
@@ -143,3 +143,21 @@ def test_one_source_and_a_bad_source_name(crawled: tuple[Engine, str, Path]) -> 
     result = run_kgnews("verify", "--db", db_url, "--source", "nope")
     assert result.returncode == 2
     assert "source 'nope' is not in the archive" in result.stderr
+
+
+def test_text_read_otherwise_today_is_drift_not_a_broken_archive(
+    crawled: tuple[Engine, str, Path],
+) -> None:
+    engine, db_url, warc = crawled
+    with Session(engine) as session, session.begin():
+        article = session.scalars(select(Article.id).order_by(Article.id)).first()
+        session.execute(
+            update(ArticleVersion)
+            .where(ArticleVersion.article_id == article)
+            .values(content_hash="0" * 64)
+        )
+    code, lines = verify(db_url, warc)
+    assert code == 0, lines
+    assert lines[-1].endswith(
+        "no problems; 1 pages read otherwise today (kgnews reextract updates them)"
+    )
