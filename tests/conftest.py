@@ -91,6 +91,17 @@ def archive(engine: Engine) -> Engine:
     return engine
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _the_session_in_a_folder_of_its_own(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[None]:
+    """Module- and session-scoped fixtures (a crawled archive shared by a module) run
+    before any test's own folder: they get one too."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(tmp_path_factory.mktemp("session-cwd"))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _in_a_folder_of_its_own(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
