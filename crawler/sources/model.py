@@ -76,12 +76,12 @@ class Source:
 
         With a named group `id` in the pattern, that group; else the canonical URL.
         """
-        match = self._match(url)
+        return self._identity(url, self._match(url))
+
+    def _identity(self, url: str, match: re.Match[str] | None) -> str | None:
         if match is None:
             return None
-        if "id" in self.article_pattern.groupindex and match.group("id"):
-            return match.group("id")
-        return self.canonical(url)
+        return self._id_group(match) or self.canonical(url)
 
     def _match(self, url: str) -> re.Match[str] | None:
         """The article pattern searched in `url`'s path and query (tracking parameters
@@ -92,10 +92,9 @@ class Source:
         query = clean_query(parts.query, self.tracking_params)
         return self.article_pattern.search(parts.path + (f"?{query}" if query else ""))
 
-    def _id_group(self, url: str) -> str | None:
-        """The pattern's `id` group for `url`, when the branch that matched has one."""
-        match = self._match(url) if "id" in self.article_pattern.groupindex else None
-        return match.group("id") if match else None
+    def _id_group(self, match: re.Match[str]) -> str | None:
+        """The pattern's `id` group in `match`, when the branch that matched has one."""
+        return match.group("id") if "id" in self.article_pattern.groupindex else None
 
     def canonical(self, url: str) -> str:
         return canonicalize(
@@ -112,9 +111,11 @@ class Source:
         rel=canonical when it is an article of this source with the same id; then
         the canonical form of `url` itself.
         """
-        article_id = self.article_id(url)
-        if self.canonical_template and article_id and self._id_group(url):
-            return self.canonical(self.canonical_template.format(id=article_id))
+        match = self._match(url)
+        group = self._id_group(match) if match is not None else None
+        if self.canonical_template and group:
+            return self.canonical(self.canonical_template.format(id=group))
+        article_id = self._identity(url, match)
         if page_canonical and article_id and self.article_id(page_canonical) == article_id:
             return self.canonical(page_canonical)
         return self.canonical(url)
