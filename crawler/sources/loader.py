@@ -61,8 +61,10 @@ class _Context:
                     return number
         return start
 
-    def message(self, index: int, field: str | None, message: str) -> str:
-        return f"{self.name}:{self.line_of(index, field)}: {message}"
+    def error(self, index: int, field: str | None, message: str) -> tuple[int, str]:
+        """(line, "FILE:LINE: message") for a mistake in entry `index`'s `field`."""
+        line = self.line_of(index, field)
+        return line, f"{self.name}:{line}: {message}"
 
 
 def parse_sources(text: str, name: str) -> list[Source]:
@@ -88,7 +90,7 @@ def parse_sources(text: str, name: str) -> list[Source]:
     if not isinstance(entries, list) or not entries:
         raise SourcesError(f"{name}:1: no [[sources]] tables in the file")
     sources: list[Source] = []
-    errors: list[str] = []
+    errors: list[tuple[int, str]] = []
     seen: dict[str, int] = {}
     hosts: dict[tuple[str, str], tuple[str, int]] = {}  # (host, language) → source
     for index, entry in enumerate(entries):
@@ -99,7 +101,7 @@ def parse_sources(text: str, name: str) -> list[Source]:
             continue
         if source.key in seen:
             errors.append(
-                context.message(
+                context.error(
                     index,
                     "key",
                     f"source key {source.key!r} is used twice "
@@ -112,7 +114,7 @@ def parse_sources(text: str, name: str) -> list[Source]:
             if other[0] != source.key:
                 field = "hosts" if host != bare_host(source.host) else "base_url"
                 errors.append(
-                    context.message(
+                    context.error(
                         index,
                         field,
                         f"host {host} is already {other[0]!r}'s (entry {other[1] + 1}): a "
@@ -121,21 +123,21 @@ def parse_sources(text: str, name: str) -> list[Source]:
                 )
         sources.append(source)
     if errors:  # in the order of the file's lines
-        errors.sort(key=lambda error: int(error[len(name) + 1 :].split(":", 1)[0]))
-        raise SourcesError("\n".join(errors))
+        in_order = sorted(errors, key=lambda error: error[0])  # stable: a line's in turn
+        raise SourcesError("\n".join(text for _line, text in in_order))
     return sources
 
 
 class _Checks:
-    """The mistakes found in one entry, each as "FILE:LINE: …"."""
+    """The mistakes found in one entry, each as (line, "FILE:LINE: …")."""
 
     def __init__(self, context: _Context, index: int) -> None:
         self.context = context
         self.index = index
-        self.errors: list[str] = []
+        self.errors: list[tuple[int, str]] = []
 
     def fail(self, field: str | None, message: str) -> None:
-        self.errors.append(self.context.message(self.index, field, message))
+        self.errors.append(self.context.error(self.index, field, message))
 
 
 _MISSING: Any = object()
