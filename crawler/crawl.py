@@ -15,10 +15,17 @@ from scrapy.settings import Settings
 from crawler import __version__
 from crawler.clock import Clock, utc_now
 from crawler.progress import SourceSummary, summarize
+from crawler.settings import KGNEWS_CONTACT_URL
 from crawler.sources.model import Source
 from crawler.spiders.news import NewsSpider
 
 CONTACT_ENV = "KGNEWS_CONTACT_URL"
+
+
+def user_agent() -> str:
+    """Who kgnews says it is: with $KGNEWS_CONTACT_URL, the user's own contact page."""
+    contact = os.environ.get(CONTACT_ENV) or KGNEWS_CONTACT_URL
+    return f"kgnews/{__version__} (Kyrgyz news archive; +{contact})"
 
 
 def crawl_settings(db_url: str, overrides: Mapping[str, Any] | None = None) -> Settings:
@@ -29,11 +36,7 @@ def crawl_settings(db_url: str, overrides: Mapping[str, Any] | None = None) -> S
     contact = os.environ.get(CONTACT_ENV)
     if contact:
         settings.set("KGNEWS_CONTACT_URL", contact, priority="cmdline")
-        settings.set(
-            "USER_AGENT",
-            f"kgnews/{__version__} (Kyrgyz news archive; +{contact})",
-            priority="cmdline",
-        )
+        settings.set("USER_AGENT", user_agent(), priority="cmdline")
     for name, value in (overrides or {}).items():
         settings.set(name, value, priority="cmdline")
     return settings

@@ -3,25 +3,22 @@
 from __future__ import annotations
 
 import http.client
-import os
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 from crawler.cli.output import MAX_READ_BYTES, read_input
-from crawler.crawl import CONTACT_ENV
+from crawler.crawl import user_agent
 from crawler.errors import UserError
-from crawler.settings import DOWNLOAD_TIMEOUT, KGNEWS_CONTACT_URL, USER_AGENT
+from crawler.settings import DOWNLOAD_TIMEOUT
 
 
 def read_page(page: str, url: str | None = None) -> tuple[bytes, str, str | None]:
     """(bytes, the page's URL, its Content-Type) of PAGE: an http(s) URL is fetched (once,
     as kgnews, redirects followed), anything else is a file; `url` names a file's page."""
     if page.startswith(("http://", "https://")):
-        contact = os.environ.get(CONTACT_ENV)
-        agent = USER_AGENT.replace(KGNEWS_CONTACT_URL, contact) if contact else USER_AGENT
         try:
-            request = urllib.request.Request(page, headers={"User-Agent": agent})
+            request = urllib.request.Request(page, headers={"User-Agent": user_agent()})
             with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT) as response:
                 data = response.read(MAX_READ_BYTES + 1)
                 return data, url or response.geturl(), response.headers.get("Content-Type")
