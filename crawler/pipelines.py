@@ -126,7 +126,7 @@ class ArchivePipeline:
             found = record_health(
                 self.engine, self.run_id, sources, self.source_ids, links, self._now(), limits
             )
-        except SQLAlchemyError as exc:  # the crawl itself is archived; say what was not
+        except (SQLAlchemyError, DatabaseError) as exc:  # the crawl is archived; say what is not
             logger.error("source health not recorded: %s", exc)
             stats.set_value("kgnews/health_error", f"{type(exc).__name__}: {exc}".split("\n")[0])
             return
