@@ -8,7 +8,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from crawler.cli.options import db_option, open_archive
+from crawler.cli.options import db_option, read_archive
 from crawler.errors import UserError
 from crawler.health.report import archived_sources, latest_health
 
@@ -26,7 +26,7 @@ def health(db: str | None, keys: tuple[str, ...], fail_on_warning: bool) -> None
     selector matched, body words against its own earlier runs, languages, when its last
     new article came. A source whose numbers break from its own history gets a warning
     line saying what changed (thresholds: KGNEWS_HEALTH_* settings, docs/health.md)."""
-    engine = open_archive(db)
+    engine = read_archive(db)
     rows = latest_health(engine, list(keys))
     missing = sorted(set(keys) - {key for key, _ in rows})
     if missing:

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from crawler.cli.options import db_option, open_archive
+from crawler.cli.options import db_option, read_archive
 from crawler.errors import UserError
 from crawler.store.history import Version, find_article, restores
 from crawler.textdiff import Segment, diff_paragraphs, diff_words, words_changed
@@ -20,7 +20,7 @@ from crawler.textdiff import Segment, diff_paragraphs, diff_words, words_changed
 @db_option
 def history(url: str, db: str | None) -> None:
     """The versions of the article at URL: when, title, words, and how much changed."""
-    canonical, versions = find_article(open_archive(db), url)
+    canonical, versions = find_article(read_archive(db), url)
     table = Table("version", "fetched (UTC)", "title", "words", "change", title=canonical)
     for index, version in enumerate(versions):
         if index == 0:
@@ -54,7 +54,7 @@ def diff(
 
     Only what changed is shown. Plain output marks [-removed-] and {+added+} words.
     """
-    canonical, versions = find_article(open_archive(db), url)
+    canonical, versions = find_article(read_archive(db), url)
     numbers = [v.number for v in versions]
     to = newer if newer is not None else numbers[-1]
     if to not in numbers:

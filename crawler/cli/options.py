@@ -10,7 +10,7 @@ import click
 from sqlalchemy import Engine
 
 from crawler.errors import UserError
-from crawler.store.engine import make_engine, ping, resolve_url, sqlite_file
+from crawler.store.engine import make_engine, ping, read_only, resolve_url, sqlite_file
 from crawler.store.migrate import ensure_schema
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -41,6 +41,16 @@ def open_archive(db: str | None, *, migrate_if_empty: bool = False) -> Engine:
         refuse_missing_file(db)
     engine = connect(db)
     ensure_schema(engine, migrate_if_empty=migrate_if_empty)
+    return engine
+
+
+def read_archive(db: str | None) -> Engine:
+    """An archive for a command that only reads it: as `open_archive`, and a SQLite
+    file that cannot be written (a copy on a read-only mount) is opened read-only."""
+    refuse_missing_file(db)
+    engine = make_engine(read_only(resolve_url(db)))
+    ping(engine)
+    ensure_schema(engine, migrate_if_empty=False)
     return engine
 
 

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
-from crawler.cli.options import db_option, open_archive, parse_since
+from crawler.cli.options import db_option, parse_since, read_archive
 from crawler.errors import UserError
 
 
@@ -38,7 +38,7 @@ def search(
     from crawler.store.search import search as run
 
     hits = run(
-        open_archive(db),
+        read_archive(db),
         query,
         source=source,
         since=parse_since(since),
@@ -101,7 +101,7 @@ def export(
     """Export article versions, one record each with its metadata, streamed in constant memory."""
     from crawler import export as ex
 
-    engine = open_archive(db)
+    engine = read_archive(db)
     filters = {
         "source": source,
         "since": parse_since(since),

@@ -6,7 +6,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from crawler.cli.options import db_option, open_archive
+from crawler.cli.options import db_option, read_archive
 from crawler.store.runs import recent_runs
 
 
@@ -15,7 +15,7 @@ from crawler.store.runs import recent_runs
 @click.option("-n", "--limit", default=20, show_default=True, help="How many runs to show.")
 def runs(db: str | None, limit: int) -> None:
     """Recent crawl runs: when, status, sources, and what they found."""
-    engine = open_archive(db)
+    engine = read_archive(db)
     table = Table("run", "started (UTC)", "minutes", "status", "sources", "new", "changed",
                   "unchanged", "304", "skipped", "errors")  # fmt: skip
     for run in recent_runs(engine, limit):

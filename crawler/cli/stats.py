@@ -6,7 +6,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from crawler.cli.options import db_option, open_archive
+from crawler.cli.options import db_option, read_archive
 from crawler.store.queries import source_totals
 
 
@@ -14,7 +14,7 @@ from crawler.store.queries import source_totals
 @db_option
 def stats(db: str | None) -> None:
     """Articles, versions and fetches per source."""
-    engine = open_archive(db)
+    engine = read_archive(db)
     rows = source_totals(engine)
     table = Table("source", "articles", "versions", "fetches", "errors", "last fetch")
     for row in rows:

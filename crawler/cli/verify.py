@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from crawler.cli.options import db_option, open_archive
+from crawler.cli.options import db_option, read_archive
 from crawler.cli.warc import resolve_warc_dir, warc_dir_option
 
 
@@ -38,7 +38,7 @@ def verify(
     from crawler.verify.check import verify as run
     from crawler.verify.records import DRIFT
 
-    engine = open_archive(db)
+    engine = read_archive(db)
     directory = resolve_warc_dir(warc_dir, engine.url) if with_warc else None
     registry = load_registry(sources_file)
     known = set(registry.source_keys())

@@ -93,6 +93,31 @@ def sqlite_file(url: URL) -> Path:
     return Path(database)
 
 
+def read_only(url: URL) -> URL:
+    """The URL to read a SQLite archive that cannot be written (a copy on a read-only
+    mount, a file we may not write); any other URL as it is.
+
+    Such a file is opened read-only. A WAL-mode file with no `-wal`/`-shm` beside it
+    (a clean copy) cannot even be read that way, since SQLite would have to create
+    them: it is opened `immutable`, which is right for a medium nobody writes.
+    """
+    if url.get_backend_name() != "sqlite":
+        return url
+    path = sqlite_file(url)
+    if _writable(path) and _writable(path.parent):
+        return url
+    wal = path.with_name(path.name + "-wal")
+    shm = path.with_name(path.name + "-shm")
+    query = {"uri": "true", "mode": "ro"}
+    if not (wal.exists() and shm.exists()):
+        query["immutable"] = "1"
+    return url.set(database=f"file:{path.absolute().as_posix()}", query=query)
+
+
+def _writable(path: Path) -> bool:
+    return os.access(path, os.W_OK)
+
+
 def _sqlite_engine(url: URL) -> Engine:
     path = sqlite_file(url)
     if not path.parent.is_dir():
