@@ -63,6 +63,8 @@ def run_migrations_online() -> None:
             )
             with context.begin_transaction():
                 if not sqlite:
+                    # A migration may take long on a big archive: the others wait it out.
+                    connection.execute(text("SET LOCAL lock_timeout = 0"))
                     connection.execute(
                         text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
                     )

@@ -24,7 +24,9 @@ from crawler.errors import DatabaseError
 
 ENV_VAR = "KGNEWS_DATABASE_URL"
 DEFAULT_DATABASE_FILE = "kgnews.sqlite3"
-SQLITE_BUSY_TIMEOUT_S = 30.0
+LOCK_TIMEOUT_S = 30.0
+"""How long a writer waits for another writer's lock before its transaction is
+retried (SQLite's busy timeout, PostgreSQL's lock_timeout)."""
 _BEGIN_OPTION = "kgnews_sqlite_begin"
 
 
@@ -61,13 +63,23 @@ def describe(url: URL) -> str:
     return url.set(drivername=url.get_backend_name()).render_as_string(hide_password=True)
 
 
-def make_engine(url: URL) -> Engine:
+def make_engine(url: URL, *, lock_timeout_s: float = LOCK_TIMEOUT_S) -> Engine:
     """An engine for the archive, set up for its backend."""
     if url.get_backend_name() == "sqlite":
-        return _sqlite_engine(url)
+        return _sqlite_engine(url, lock_timeout_s)
     # A server that vanishes without a reset (a network partition) must fail a connect
     # or a query in seconds, not in TCP's minutes: the crawl's retries need the answer.
-    return create_engine(url, pool_pre_ping=True, connect_args=POSTGRES_CONNECT_ARGS)
+    engine = create_engine(url, pool_pre_ping=True, connect_args=POSTGRES_CONNECT_ARGS)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # A writer stuck behind a lock (a hung transaction elsewhere) gives up in
+        # bounded time and is retried, as on SQLite, instead of waiting for ever.
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(f"SET lock_timeout = {int(lock_timeout_s * 1000)}")
+        dbapi_connection.commit()
+
+    return engine
 
 
 POSTGRES_CONNECT_ARGS = {
@@ -118,13 +130,13 @@ def _writable(path: Path) -> bool:
     return os.access(path, os.W_OK)
 
 
-def _sqlite_engine(url: URL) -> Engine:
+def _sqlite_engine(url: URL, lock_timeout_s: float) -> Engine:
     path = sqlite_file(url)
     if not path.parent.is_dir():
         raise DatabaseError(
             f"directory {path.parent} does not exist: create it, or give --db another path"
         )
-    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+    engine = create_engine(url, connect_args={"timeout": lock_timeout_s})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
@@ -133,7 +145,7 @@ def _sqlite_engine(url: URL) -> Engine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
+        cursor.execute(f"PRAGMA busy_timeout={int(lock_timeout_s * 1000)}")
         if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             # A read-only file cannot switch: readers still work, writers get a clear error.
             with suppress(sqlite3.OperationalError):

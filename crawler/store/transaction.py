@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from crawler.store.engine import database_errors, writer
+from crawler.store.faults import fault_point
 
 MAX_ATTEMPTS = 6
 T = TypeVar("T")
@@ -19,9 +20,10 @@ T = TypeVar("T")
 def in_transaction(engine: Engine, work: Callable[[Session], T]) -> T:
     """Run `work` in one write transaction; start again on a write conflict.
 
-    A conflict is a unique-constraint race, a deadlock, a serialisation failure or a
-    lock timeout: the other writer has committed by the time we retry, so the retry
-    sees its rows. Anything else propagates, and the transaction leaves nothing behind.
+    A conflict is a unique-constraint race (two first inserts of one article), a
+    deadlock, a serialisation failure or a lock held longer than the lock timeout
+    (SQLite's busy timeout): the other writer has committed by the time we retry, so
+    the retry sees its rows. Anything else propagates, and the transaction leaves nothing behind.
     """
     with database_errors(engine.url):
         for attempt in range(1, MAX_ATTEMPTS + 1):
@@ -31,6 +33,7 @@ def in_transaction(engine: Engine, work: Callable[[Session], T]) -> T:
             except (IntegrityError, OperationalError) as exc:
                 if attempt == MAX_ATTEMPTS or not is_conflict(exc):
                     raise
+                fault_point("conflict_retry", attempt=attempt)
                 time.sleep(0.01 * 2**attempt)  # let the other writer finish
     raise AssertionError("unreachable")  # pragma: no cover
 

@@ -6,8 +6,9 @@
   version, `last_fetched_at` moves. Otherwise version n+1, outcome `changed`,
   `current_version_id` moves to it, and `last_changed_at` records when.
 - One transaction per article. The article row is locked while its next version is
-  chosen, and unique constraints on `articles.url` and `(article_id, version)` catch
-  what a lock cannot (two first inserts); a conflict is retried from the start.
+  chosen (on SQLite the whole database is, from BEGIN), and unique constraints on
+  `articles.url` and `(article_id, version)` catch what a lock cannot (two first
+  inserts); a conflict is retried from the start.
 - Every fetch leaves a `fetches` row, including errors, skips and 304s.
 """
 
@@ -18,7 +19,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crawler.extract.article import Article as ExtractedArticle
@@ -168,6 +168,7 @@ def _version_of(
     if current is not None and current.content_hash == digest:
         return "unchanged", current.version
     number = _next_version_number(session, row.id)
+    fault_point("version_chosen", number=number)
     version = _new_version(row.id, number, digest, article, fetched_at, current)
     session.add(version)
     session.flush()
@@ -181,15 +182,12 @@ def _locked_article(session: Session, url: str, source_id: int, now: datetime) -
     """The article row for `url`, locked for this transaction; created if new."""
     query = select(Article).where(Article.url == url).with_for_update()
     row = session.scalars(query).one_or_none()
-    if row is not None:
-        return row
-    try:
-        with session.begin_nested():
-            row = Article(source_id=source_id, url=url, first_seen_at=now, last_fetched_at=now)
-            session.add(row)
-    except IntegrityError:
-        # Another writer created it between our SELECT and INSERT: use theirs.
-        return session.scalars(query).one()
+    if row is None:
+        # Another writer may insert the same URL first: the unique constraint on
+        # articles.url then fails this transaction, and it starts again and finds theirs.
+        row = Article(source_id=source_id, url=url, first_seen_at=now, last_fetched_at=now)
+        session.add(row)
+        session.flush()
     return row
 
 

@@ -1,0 +1,156 @@
+"""Write races forced deterministically: one writer is held at the moment between
+reading the next version number and inserting it, while a second writes the same
+article. Nothing here sleeps: the fault-point hooks say when each writer is where.
+
+The second writer must wait for the first (PostgreSQL: the article row lock; SQLite:
+the database lock taken at BEGIN), give up after the lock timeout, start again once
+the first has committed (the conflict retry), and never choose a number the first
+holds. Removing the lock, or the retry, turns these tests red.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from crawler.extract.article import Article
+from crawler.store.engine import make_engine, resolve_url
+from crawler.store.faults import hooks
+from crawler.store.migrate import upgrade
+from crawler.store.models import Article as ArticleRow
+from crawler.store.models import ArticleVersion
+from crawler.store.versioning import FetchInfo, StoreResult, ensure_source, store_article
+from crawler.verify.check import verify
+
+URL = "https://kabar.kg/news/bishkekte-zhaan/"
+# One fetch time for every write: no column of the article row changes before the next
+# version number is read, so nothing but the lock itself orders the two writers.
+AT = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
+WAIT_S = 60  # a bound on waiting for another thread, never reached when all is well
+
+
+def article(text: str) -> Article:
+    return Article(url=URL, title="Аба ырайы", paragraphs=(text,), extractor="test")
+
+
+@pytest.fixture
+def racing_archive(db_url: str) -> Iterator[Engine]:
+    """An archive whose writers give up on a held lock after a fraction of a second."""
+    engine = make_engine(resolve_url(db_url), lock_timeout_s=0.2)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+class Race:
+    """The first writer held at `version_chosen` until the second has had to retry."""
+
+    def __init__(self, engine: Engine, source_id: int) -> None:
+        self.engine, self.source_id = engine, source_id
+        self.first_holds = threading.Event()
+        self.release_first = threading.Event()
+        self.chosen: list[tuple[str, int, bool]] = []
+        """(writer, number chosen, whether the first writer held a number just then)"""
+        self.retries: list[str] = []
+        self.results: dict[str, StoreResult | BaseException] = {}
+        self.threads: dict[str, threading.Thread] = {}
+
+    def version_chosen(self, number: int) -> None:
+        name = threading.current_thread().name
+        self.chosen.append((name, number, self.first_holds.is_set()))
+        if name == "first" and not self.release_first.is_set():
+            self.first_holds.set()
+            assert self.release_first.wait(WAIT_S)
+            self.first_holds.clear()
+
+    def conflict_retry(self, attempt: int) -> None:
+        name = threading.current_thread().name
+        self.retries.append(name)
+        if name == "second":  # it waited for the first in vain: let the first commit
+            self.release_first.set()
+            self.threads["first"].join(WAIT_S)
+
+    def writer(self, name: str, text: str) -> None:
+        def run() -> None:
+            try:
+                fetch = FetchInfo(URL, self.source_id, AT)
+                self.results[name] = store_article(self.engine, article(text), fetch)
+            except BaseException as exc:  # reported by the test, not lost in the thread
+                self.results[name] = exc
+
+        self.threads[name] = threading.Thread(target=run, name=name)
+        self.threads[name].start()
+
+    def run(self, first_text: str, second_text: str) -> None:
+        points: dict[str, Callable[..., None]] = {
+            "version_chosen": self.version_chosen,
+            "conflict_retry": self.conflict_retry,
+        }
+        with hooks(**points):
+            self.writer("first", first_text)
+            assert self.first_holds.wait(WAIT_S)
+            self.writer("second", second_text)
+            self.threads["second"].join(WAIT_S)
+            self.release_first.set()
+            self.threads["first"].join(WAIT_S)
+        assert not any(thread.is_alive() for thread in self.threads.values())
+
+
+def versions(engine: Engine) -> list[tuple[int, str]]:
+    with Session(engine) as session:
+        rows = session.execute(
+            select(ArticleVersion.version, ArticleVersion.body).order_by(ArticleVersion.version)
+        )
+        return [(number, body) for number, body in rows]
+
+
+def test_a_second_writer_waits_for_the_first_and_takes_the_next_number(
+    racing_archive: Engine,
+) -> None:
+    source_id = ensure_source(racing_archive, "kabar", "Кабар", "https://kabar.kg/", "ky")
+    store_article(racing_archive, article("Биринчи текст."), FetchInfo(URL, source_id, AT))
+
+    race = Race(racing_archive, source_id)
+    race.run("Экинчи текст.", "Үчүнчү текст.")
+
+    assert race.results == {
+        "first": StoreResult("changed", race.results["first"].article_id, 2),  # type: ignore[union-attr]
+        "second": StoreResult("changed", race.results["first"].article_id, 3),  # type: ignore[union-attr]
+    }
+    # The second never read a number while the first held one; it retried once, after
+    # the first had committed, and chose 3.
+    assert race.chosen == [("first", 2, False), ("second", 3, False)]
+    assert race.retries == ["second"]
+    assert versions(racing_archive) == [
+        (1, "Биринчи текст."),
+        (2, "Экинчи текст."),
+        (3, "Үчүнчү текст."),
+    ]
+    assert list(verify(racing_archive, datetime.now(UTC))) == []
+
+
+def test_two_first_writes_of_one_article_make_one_article(racing_archive: Engine) -> None:
+    source_id = ensure_source(racing_archive, "kabar", "Кабар", "https://kabar.kg/", "ky")
+
+    race = Race(racing_archive, source_id)
+    race.run("Бир эле текст.", "Бир эле текст.")
+
+    first, second = race.results["first"], race.results["second"]
+    assert isinstance(first, StoreResult), first
+    assert isinstance(second, StoreResult), second
+    assert (first.outcome, first.version) == ("new", 1)
+    assert (second.outcome, second.version, second.article_id) == (
+        "unchanged",
+        1,
+        first.article_id,
+    )
+    assert race.chosen == [("first", 1, False)]  # the second found the text already there
+    assert race.retries == ["second"]
+    with Session(racing_archive) as session:
+        assert session.scalar(select(func.count()).select_from(ArticleRow)) == 1
+    assert versions(racing_archive) == [(1, "Бир эле текст.")]
