@@ -22,7 +22,7 @@ from functools import lru_cache
 
 from cssselect import GenericTranslator, SelectorError
 from lxml import etree
-from lxml.html import HtmlElement, document_fromstring
+from lxml.html import HTMLParser, HtmlElement, document_fromstring
 from lxml.html import builder as E
 
 from crawler.extract.body_parts import merge_body_parts
@@ -59,6 +59,7 @@ _THUMBNAIL_CLASS = re.compile(r"thumb|^(?:slider|gallery|carousel)-nav\d*$")
 _OTHER_STORIES = re.compile(r"related|recommend|more-(?:stories|news|articles)|promo", re.I)
 RELATED_DEPTH = 4  # ancestors of a carousel looked at for a "related stories" class
 LINK_DENSE = 0.5
+MAX_DEPTH = 2048  # libxml2's nesting limit for a huge_tree parse
 
 
 _CLONE_SET = frozenset(_CLONE_CLASSES)
@@ -91,10 +92,18 @@ def parse_html(text: str) -> HtmlElement:
     inside a <p> would make trafilatura drop the rest of the paragraph.
     """
     text = _XML_DECLARATION.sub("", text, count=1)
+    # libxml2 stops reading at 256 levels of nesting unless told the document may be
+    # huge (then 2048): deep pages exist (nested tables, runaway unclosed tags).
+    # The input size is capped before parsing, so "huge" risks nothing here.
+    parser = HTMLParser(huge_tree=True)
     try:
-        root = document_fromstring(text)
+        root = document_fromstring(text, parser=parser)
     except (etree.ParserError, ValueError) as exc:
         raise NoArticle(f"not HTML: {exc}") from None
+    if any("Excessive depth" in entry.message for entry in parser.error_log):
+        raise NoArticle(
+            f"page nested deeper than {MAX_DEPTH} levels: the HTML parser reads no further"
+        )
     etree.strip_tags(root, etree.Comment, etree.ProcessingInstruction)
     return root
 

@@ -270,3 +270,17 @@ def test_text_that_opens_a_later_part_moves_with_it() -> None:
     merge_body_parts(root)
     (merged,) = root.xpath("//div[@class='post-body']")
     assert match_key(lead) in match_key(merged.text_content())
+
+
+@pytest.mark.parametrize("depth", [300, 2000])
+def test_an_article_nested_hundreds_of_levels_deep_is_read(depth: int) -> None:
+    # Runaway unclosed <div>s or nested tables: libxml2 alone stops at 256 levels.
+    body = "<div>" * depth + "".join(f"<p>{p}</p>" for p in PARAGRAPHS) + "</div>" * depth
+    article = extract_article(page(body), URL)
+    assert list(article.paragraphs) == PARAGRAPHS
+
+
+def test_a_page_nested_past_the_parser_limit_says_so() -> None:
+    body = "<div>" * 2100 + "".join(f"<p>{p}</p>" for p in PARAGRAPHS) + "</div>" * 2100
+    with pytest.raises(NoArticle, match="nested deeper than 2048 levels"):
+        extract_article(page(body), URL)
