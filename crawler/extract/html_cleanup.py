@@ -22,7 +22,7 @@ from functools import lru_cache
 
 from cssselect import GenericTranslator, SelectorError
 from lxml import etree
-from lxml.html import HTMLParser, HtmlElement, document_fromstring
+from lxml.html import HtmlElement, HTMLParser, document_fromstring
 from lxml.html import builder as E
 
 from crawler.extract.body_parts import merge_body_parts
