@@ -33,6 +33,7 @@ from crawler.discovery import (
     parse_sitemap,
 )
 from crawler.extract.dates import zone
+from crawler.extract.errors import NoArticle
 from crawler.extract.html_cleanup import parse_html
 from crawler.fetch_errors import describe_failure
 from crawler.frontier import Frontier, Known, is_due
@@ -164,7 +165,14 @@ class NewsSpider(Spider):
         if not isinstance(response, TextResponse):
             yield self._failed_item(response, "listing page is not HTML")
             return
-        root = parse_html(response.text)
+        try:
+            root = parse_html(response.text)
+        except NoArticle as exc:  # not even a document: nothing to read links from
+            yield self._failed_item(response, f"empty page ({exc})")
+            return
+        if not listing_links(root, response.url):
+            yield self._failed_item(response, "empty page: not one link on it")
+            return
         yield from self._articles(
             source, [Link(u) for u in listing_links(root, response.url, source.link_selector)]
         )

@@ -3,7 +3,8 @@
 Routes (see HostileSite.routes): a listing linking to article URLs that answer 404,
 410, 500, a redirect loop, a redirect to another site, an image, a page cut off half
 way, a gzip bomb, a page past the size limit with no Content-Length, random bytes
-served as HTML, a 429 with Retry-After, and two good articles; feeds that are
+served as HTML, a 429 with Retry-After, and two good articles; an empty listing page
+and a blank one; feeds that are
 malformed, an entity-expansion bomb, and a good one; a sitemap that is a gzip bomb.
 """
 
@@ -82,6 +83,10 @@ class _Handler(BaseHTTPRequestHandler):
                 200, b"User-agent: *\nDisallow: /private/\n", "text/plain"
             ),
             "/kg/news": self.listing,
+            "/kg/empty": lambda: self.send(200, b"", "text/html; charset=utf-8"),
+            "/kg/blank": lambda: self.send(
+                200, b"<html><body>\n  \n</body></html>", "text/html; charset=utf-8"
+            ),
             "/kg/big": lambda: self.send(
                 200, b'<html><body><a href="/kg/news/9">big</a></body></html>', "text/html"
             ),

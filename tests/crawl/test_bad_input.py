@@ -26,7 +26,7 @@ name = "Hostile"
 language = "ky"
 feeds = ["{origin}/feed-broken", "{origin}/feed-bomb", "{origin}/feed-entities", "{origin}/rss"]
 sitemaps = ["{origin}/sitemap.xml.gz"]
-listings = ["{origin}/kg/news"]
+listings = ["{origin}/kg/news", "{origin}/kg/empty", "{origin}/kg/blank"]
 article_pattern = '/kg/news/(?P<id>\\d+)$'
 body_selector = "article.body"
 """,
@@ -78,6 +78,8 @@ def test_every_failure_is_a_fetch_with_its_reason(archive: Engine, db_url: str) 
         == "article: page too large: the download passed the size limit (DOWNLOAD_MAXSIZE)"
     )
     assert error("kg/news/13").startswith("no article: ")  # an error, not "skipped" (zxx)
+    assert error("kg/empty").startswith("listing: empty page")
+    assert error("kg/blank") == "listing: empty page: not one link on it"
     assert "feed: malformed XML" in error("feed-broken")
     assert "gzip data inflates past" in error("sitemap.xml.gz")
     assert "declares XML entities" in error("feed-entities")  # our guard, not libxml2's
