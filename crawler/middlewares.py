@@ -76,6 +76,32 @@ class OverBudget(IgnoreRequest):
     """A request the run's page budget leaves out: not fetched, so not a fetch."""
 
 
+class StoppedAtOnce(IgnoreRequest):
+    """A request still waiting for its turn at the site when the run stopped at once:
+    not fetched, so not a fetch."""
+
+
+def stop_at_once(crawler: Crawler, reason: str) -> int:
+    """Close the spider, and drop the requests queued in the downloader.
+
+    Closing alone stops the scheduler, but the downloader still fetches what it has
+    queued (up to CONCURRENT_REQUESTS, each waiting out its site's delay): pages that
+    a run which lost its database, or its lock, could only throw away. Requests on
+    the wire finish. Returns how many were dropped.
+    """
+    engine = crawler.engine
+    if engine is None:
+        return 0
+    deferred_from_coro(engine.close_spider_async(reason=reason))
+    dropped = 0
+    for slot in list(engine.downloader.slots.values()):
+        while slot.queue:
+            _request, waiting = slot.queue.popleft()
+            waiting.errback(StoppedAtOnce(reason))
+            dropped += 1
+    return dropped
+
+
 class PageBudget:
     """`kgnews crawl --max-pages N`: at most N pages are downloaded, then the run ends.
 

@@ -30,6 +30,7 @@ from crawler.extract.pipeline import extract_article
 from crawler.health.judge import Thresholds
 from crawler.health.measure import record_health
 from crawler.items import ArticlePage, FailedFetch
+from crawler.middlewares import stop_at_once
 from crawler.sources.model import Source
 from crawler.store.engine import make_engine, resolve_url
 from crawler.store.migrate import ensure_schema
@@ -175,8 +176,8 @@ class ArchivePipeline:
         self.database_lost = f"{exc}".splitlines()[0]
         self.crawler.stats.set_value("kgnews/database_lost", self.database_lost)
         logger.error("the database went away: %s; stopping the crawl", self.database_lost)
-        if stop and self.crawler.engine is not None:
-            deferred_from_coro(self.crawler.engine.close_spider_async(reason="database_lost"))
+        if stop:
+            stop_at_once(self.crawler, "database_lost")
 
     # --------------------------------------------------------------------------------
 
@@ -303,11 +304,11 @@ class ArchivePipeline:
             self.crawler.stats.inc_value("kgnews/heartbeat_failures")
             logger.warning("heartbeat not recorded (the next one tries again): %s", exc)
             return
-        if held < self.locked and self.crawler.engine is not None:
+        if held < self.locked:
             self.crawler.stats.set_value("kgnews/lock_lost", self.locked - held)
             if self.heartbeat is not None and self.heartbeat.running:
                 self.heartbeat.stop()
-            deferred_from_coro(self.crawler.engine.close_spider_async(reason="lock_lost"))
+            stop_at_once(self.crawler, "lock_lost")
 
     def _now(self) -> Any:
         return self.crawler.spider.clock()  # type: ignore[union-attr]

@@ -38,7 +38,7 @@ from crawler.extract.html_cleanup import parse_html
 from crawler.fetch_errors import describe_failure
 from crawler.frontier import Frontier, Known, is_due
 from crawler.items import ArticlePage, FailedFetch
-from crawler.middlewares import OverBudget
+from crawler.middlewares import OverBudget, StoppedAtOnce
 from crawler.politeness import pacing
 from crawler.sources.model import Source
 from crawler.sources.registry import load_registry
@@ -285,8 +285,8 @@ class NewsSpider(Spider):
 
     def failed(self, failure: Failure) -> Iterator[FailedFetch]:
         request: Request = failure.request  # type: ignore[attr-defined]
-        if isinstance(failure.value, OverBudget):
-            return  # never fetched: the run's --max-pages budget was spent
+        if isinstance(failure.value, OverBudget | StoppedAtOnce):
+            return  # never fetched: the --max-pages budget was spent, or the run stopped
         if isinstance(failure.value, IgnoreRequest) and "robots.txt" in str(failure.value):
             # Never fetched, so not a fetch: robots.txt says this page is not for crawlers.
             self.crawler.stats.inc_value(f"kgnews/{request.meta['source']}/robots_forbidden")

@@ -8,6 +8,7 @@ delays between requests and no retry backoff (the mirrors are on loopback).
 
 from __future__ import annotations
 
+import shutil
 import threading
 import tomllib
 from collections.abc import Iterator, Mapping
@@ -72,6 +73,24 @@ def user_sources_file(directory: Path, origin: str, extra: str = "") -> Path:
     path = directory / "mine.toml"
     path.write_text(text.replace("{origin}", origin) + extra, encoding="utf-8")
     return path
+
+
+def site_with_more_articles(original: Path, tmp_path: Path, count: int) -> Path:
+    """A copy of the user site with `count` more articles (201…) on its first listing page."""
+    site = Path(shutil.copytree(original, tmp_path / "site"))
+    template = (site / "kg/news/103.html").read_text(encoding="utf-8")
+    routes, links = [], []
+    for n in range(201, 201 + count):
+        (site / f"kg/news/{n}.html").write_text(template.replace("103", str(n)), encoding="utf-8")
+        routes.append(f'"/kg/news/{n}" = "kg/news/{n}.html"')
+        links.append(f'<li><a href="/kg/news/{n}">Кабар {n}</a></li>')
+    toml = (site / "mirror.toml").read_text(encoding="utf-8")
+    toml = toml.replace("[routes]\n", "[routes]\n" + "\n".join(routes) + "\n")
+    (site / "mirror.toml").write_text(toml, encoding="utf-8")
+    listing = (site / "kg/news.html").read_text(encoding="utf-8")
+    listing = listing.replace("</ul>", "".join(links) + "</ul>")
+    (site / "kg/news.html").write_text(listing, encoding="utf-8")
+    return site
 
 
 class FixedClock:

@@ -18,7 +18,12 @@ from crawler.store.engine import make_engine, resolve_url
 from crawler.store.migrate import upgrade
 from crawler.store.models import Article, CrawlRun, Fetch
 from tests.conftest import fresh_database
-from tests.crawl.harness import FIXTURES, GatedMirrorServer, user_sources_file
+from tests.crawl.harness import (
+    FIXTURES,
+    GatedMirrorServer,
+    site_with_more_articles,
+    user_sources_file,
+)
 from tests.crawl.proxy import CuttableProxy
 from tests.helpers import KGNEWS, run_kgnews
 
@@ -104,3 +109,33 @@ def test_an_outage_that_lasts_stops_the_crawl_and_the_next_run_catches_up(
         statuses = session.scalars(select(CrawlRun.status).order_by(CrawlRun.id)).all()
     assert statuses == ["interrupted", "finished"]  # the first could not close itself
     assert run_kgnews("verify", "--db", url).returncode == 0
+
+
+def test_a_crawl_that_gives_up_on_the_database_fetches_nothing_more(
+    proxied: tuple[Engine, str, CuttableProxy], tmp_path: Path
+) -> None:
+    # Forty more pages, a quarter of a second apart: when the crawl gives up on the
+    # database (after 1 s of retries) most are still to come, and none may be fetched
+    # only to be lost. At most the request already on the wire finishes.
+    _archive, url, proxy = proxied
+    site = site_with_more_articles(SITE, tmp_path, 40)
+    with GatedMirrorServer(Mirror.load(site), "/kg/news/101") as server:
+        sources = user_sources_file(tmp_path, server.origin)
+        crawl = crawl_through(
+            sources, url, "-v", "-s", "KGNEWS_DB_RETRY_SECONDS=1",
+            "-s", "DOWNLOAD_DELAY=0.25", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1",
+        )  # fmt: skip
+        assert server.arrived.wait(timeout=120), "the crawl never reached the article"
+        proxy.cut()
+        server.gate.set()
+        assert crawl.stderr is not None
+        for line in crawl.stderr:
+            if "stopping the crawl" in line:
+                break
+        else:
+            raise AssertionError("the crawl never gave up on the database")
+        at_give_up = len(server.requests)
+        _out, err = crawl.communicate(timeout=300)
+        after = [path for _method, path, _headers in server.requests[at_give_up:]]
+    assert crawl.returncode == 1, err
+    assert len(after) <= 1, after

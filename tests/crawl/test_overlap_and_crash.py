@@ -27,6 +27,7 @@ from tests.crawl.harness import (
     FixedClock,
     GatedMirrorServer,
     crawl,
+    site_with_more_articles,
     user_sources,
     user_sources_file,
 )
@@ -221,16 +222,28 @@ def test_a_run_marked_interrupted_by_another_is_not_recorded_finished(
 
 
 @pytest_twisted.inlineCallbacks
-def test_a_run_whose_locks_were_taken_over_stops_at_once(archive: Engine, db_url: str) -> None:
+def test_a_run_whose_locks_were_taken_over_stops_at_once(
+    archive: Engine, db_url: str, tmp_path: Path
+) -> None:
     # Another run found this one's heartbeat stale, marked it interrupted and took its
     # lock; this run must stop rather than crawl the site beside it, and stay interrupted.
     started = datetime(2024, 6, 3, 16, 0, tzinfo=UTC)
     clock, beats = FixedClock(started), task.Clock()
-    with GatedMirrorServer(Mirror.load(SITE), "/kg/news/101") as server:
+    site = site_with_more_articles(SITE, tmp_path, 10)
+    with GatedMirrorServer(Mirror.load(site), "/kg/news/101") as server:
         sources = user_sources(SITE / "sources.toml.in", server.origin)
-        done = crawl(sources, db_url, clock, {"KGNEWS_HEARTBEAT_CLOCK": beats})
+        # One request at a time, a quarter second apart: the other articles wait in the
+        # downloader's queue behind the held one, and must never be fetched once the
+        # lock is gone.
+        one_at_a_time = {
+            "KGNEWS_HEARTBEAT_CLOCK": beats,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
+            "DOWNLOAD_DELAY": 0.25,
+        }
+        done = crawl(sources, db_url, clock, one_at_a_time)
         arrived = yield threads.deferToThread(server.arrived.wait, 120)
         assert arrived, "the crawl never reached the article"
+        at_takeover = len(server.requests)
         with Session(archive) as session, session.begin():
             (ours,) = session.scalars(select(CrawlRun)).all()
             taker = CrawlRun(started_at=started, status="running", sources=["example"])
@@ -243,7 +256,9 @@ def test_a_run_whose_locks_were_taken_over_stops_at_once(archive: Engine, db_url
         beats.advance(HEARTBEAT_EVERY.total_seconds())
         server.gate.set()
         result = yield done
+        after = [path for _method, path, _headers in server.requests[at_takeover:]]
     assert result.lock_lost and result.status == "interrupted"
+    assert after == ["/kg/news/101"]  # the held request finishes; nothing else is fetched
     with Session(archive) as session:
         statuses = dict(session.execute(select(CrawlRun.id, CrawlRun.status)).all())
         assert statuses == {ours_id: "interrupted", taker_id: "running"}
