@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import uuid
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -144,15 +145,16 @@ class ArchivePipeline:
     async def _write(self, item: ArticlePage | FailedFetch) -> None:
         settings = self.crawler.settings
         since, attempt = time.monotonic(), 0
+        key = uuid.uuid4().hex  # one per fetch: a retry after a lost commit answer finds it
         while True:
             if self.database_lost:
                 self.crawler.stats.inc_value("kgnews/not_recorded")
                 return
             try:
                 if isinstance(item, ArticlePage):
-                    self._archive(item)
+                    self._archive(item, key)
                 else:
-                    self._failed(item)
+                    self._failed(item, key)
                 return
             except (SQLAlchemyError, DatabaseError) as exc:
                 if not is_outage(exc):
@@ -181,13 +183,13 @@ class ArchivePipeline:
 
     # --------------------------------------------------------------------------------
 
-    def _archive(self, page: ArticlePage) -> None:
+    def _archive(self, page: ArticlePage, key: str) -> None:
         assert self.engine is not None
         source = self.sources[page.source]
         fetch = self._fetch(
             source.key, page.url, page.fetched_at, page.status, page.warc,
             etag=page.etag, last_modified=page.last_modified, bytes=len(page.body),
-            elapsed_ms=page.elapsed_ms,
+            elapsed_ms=page.elapsed_ms, key=key,
         )  # fmt: skip
         if page.warc_error is not None:  # the raw page could not be kept: do not archive it
             store_fetch(self.engine, fetch, "error", error=f"not archived: {page.warc_error}")
@@ -225,11 +227,12 @@ class ArchivePipeline:
         result = store_article(self.engine, article, fetch)
         self._count(source.key, result.outcome)
 
-    def _failed(self, failure: FailedFetch) -> None:
+    def _failed(self, failure: FailedFetch, key: str) -> None:
         assert self.engine is not None
         fetch = self._fetch(
-            failure.source, failure.url, failure.fetched_at, failure.status, failure.warc
-        )
+            failure.source, failure.url, failure.fetched_at, failure.status, failure.warc,
+            key=key,
+        )  # fmt: skip
         article_url = self.sources[failure.source].canonical_for(failure.url)
         store_fetch(self.engine, fetch, "error", error=failure.error, article_url=article_url)
         self._count(failure.source, "error")

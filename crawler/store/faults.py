@@ -8,7 +8,8 @@ another one races it. Unset, as in every real run, a point costs two lookups.
 Points: `version_chosen` (a writer has read the next version number, not inserted
 it), `version_written` (a new version inserted, its transaction not committed),
 `fetch_written` (an article's fetch row added, not committed), `warc_written` (a
-response record written, nothing in the database yet), `conflict_retry` (a write
+response record written, nothing in the database yet), `committed` (a write
+transaction committed, its caller not yet told), `conflict_retry` (a write
 transaction lost a race and is about to start again).
 """
 

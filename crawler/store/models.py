@@ -177,6 +177,7 @@ class Fetch(Base):
         Index(None, "article_id", "fetched_at"),
         Index(None, "crawl_run_id"),
         Index(None, "payload_digest"),
+        Index(None, "fetch_key", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -203,6 +204,9 @@ class Fetch(Base):
     words: Mapped[int | None] = mapped_column(Integer)
     language: Mapped[str | None] = mapped_column(String(16))
     fallback: Mapped[str | None] = mapped_column(Text)
+    # Given by the crawler before the first write: a write retried after a lost commit
+    # answer finds its row by it, so a fetch is never recorded twice.
+    fetch_key: Mapped[str | None] = mapped_column(String(32))
 
 
 class SourceHealth(Base):

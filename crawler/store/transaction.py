@@ -29,7 +29,9 @@ def in_transaction(engine: Engine, work: Callable[[Session], T]) -> T:
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 with Session(writer(engine)) as session, session.begin():
-                    return work(session)
+                    result = work(session)
+                fault_point("committed", work=work.__qualname__)
+                return result
             except (IntegrityError, OperationalError) as exc:
                 if attempt == MAX_ATTEMPTS or not is_conflict(exc):
                     raise

@@ -9,7 +9,8 @@
   chosen (on SQLite the whole database is, from BEGIN), and unique constraints on
   `articles.url` and `(article_id, version)` catch what a lock cannot (two first
   inserts); a conflict is retried from the start.
-- Every fetch leaves a `fetches` row, including errors, skips and 304s.
+- Every fetch leaves a `fetches` row, including errors, skips and 304s; exactly one:
+  a fetch's key finds the row an earlier attempt committed (its answer lost).
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ class FetchInfo:
     warc_offset: int | None = None
     warc_record_id: str | None = None
     payload_digest: str | None = None
+    key: str | None = None
+    """The fetch's idempotency key: a retried write of the same fetch records nothing twice."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +87,9 @@ def store_article(engine: Engine, article: ExtractedArticle, fetch: FetchInfo) -
     digest = content_hash(article.title, article.paragraphs)
 
     def write(session: Session) -> StoreResult:
+        done = _already_recorded(session, fetch)
+        if done is not None:
+            return done
         row = _locked_article(session, article.url, fetch.source_id, fetch.fetched_at)
         if article.published_at is not None:
             row.published_at = article.published_at
@@ -139,6 +145,9 @@ def store_fetch(
         raise ValueError(f"store_fetch records not_modified, skipped or error, not {outcome!r}")
 
     def write(session: Session) -> StoreResult:
+        done = _already_recorded(session, fetch)
+        if done is not None:
+            return done
         row = None
         if article_url is not None:
             row = session.scalars(select(Article).where(Article.url == article_url)).one_or_none()
@@ -148,6 +157,24 @@ def store_fetch(
         return StoreResult(outcome, row.id if row else None)
 
     return in_transaction(engine, write)
+
+
+def _already_recorded(session: Session, fetch: FetchInfo) -> StoreResult | None:
+    """What an earlier attempt at this very fetch recorded, if its commit landed (the
+    connection broke before the answer came back, so the caller tried again)."""
+    if fetch.key is None:
+        return None
+    row = session.scalars(select(Fetch).where(Fetch.fetch_key == fetch.key)).one_or_none()
+    if row is None:
+        return None
+    number = None
+    if row.article_id is not None:
+        number = session.scalar(
+            select(ArticleVersion.version)
+            .join(Article, Article.current_version_id == ArticleVersion.id)
+            .where(Article.id == row.article_id)
+        )
+    return StoreResult(row.outcome, row.article_id, number)
 
 
 def _version_of(
@@ -238,6 +265,7 @@ def _fetch_row(
     article: ExtractedArticle | None = None,
 ) -> Fetch:
     return Fetch(
+        fetch_key=fetch.key,
         crawl_run_id=fetch.crawl_run_id,
         source_id=fetch.source_id,
         article_id=article_id,

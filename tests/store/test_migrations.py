@@ -15,7 +15,7 @@ from crawler.store.models import Base, is_modelled
 # The schema people write SQL against, as the foundation issue lists it, plus what we
 # added: fetches.source_id, article_versions.tags and image_url (0001); articles'
 # validators and last change, and crawl_locks (0002, revisits); WARC pointers (0003);
-# what extraction made of each fetch, and source_health (0005).
+# what extraction made of each fetch, and source_health (0005); fetch keys (0006).
 EXPECTED_COLUMNS = {
     "sources": {"id", "key", "name", "base_url", "language"},
     "articles": {
@@ -53,6 +53,7 @@ EXPECTED_COLUMNS = {
     },
     "fetches": {
         "id",
+        "fetch_key",
         "crawl_run_id",
         "source_id",
         "article_id",
