@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 from crawler.extract.dates import parse_date, zone
@@ -49,27 +51,31 @@ def read_metadata(root: HtmlElement, url: str, rules: ExtractionRules) -> Metada
     ld = _json_ld_article(root)
     tz = zone(rules.timezone)
 
-    def date(*candidates: str | None) -> datetime | None:
+    def date(*candidates: Callable[[], str | None]) -> datetime | None:
+        """The first candidate that parses; the later ones (whole-tree scans) only
+        when the earlier ones give nothing."""
         for candidate in candidates:
-            parsed = parse_date(candidate, tz)
+            parsed = parse_date(candidate(), tz)
             if parsed:
                 return parsed
         return None
 
     published = date(
-        _selected_date(root, rules.date_selector),
-        _text(ld.get("datePublished")),
-        meta.first("article:published_time", "og:published_time", "pubdate", "date",
-                   "dc.date.issued", "datepublished", "sailthru.date", "parsely-pub-date"),
-        _first_attr(root, "//*[@itemprop='datePublished']", ("content", "datetime")),
-        _first_attr(root, "//time[@datetime]", ("datetime",)),
-        _first_attr(root, "//*[@data-unixtime]", ("data-unixtime",)),
+        lambda: _selected_date(root, rules.date_selector),
+        lambda: _text(ld.get("datePublished")),
+        lambda: meta.first("article:published_time", "og:published_time", "pubdate", "date",
+                           "dc.date.issued", "datepublished", "sailthru.date",
+                           "parsely-pub-date"),
+        lambda: _first_attr(root, "//*[@itemprop='datePublished']", ("content", "datetime")),
+        lambda: _first_attr(root, "//time[@datetime]", ("datetime",)),
+        lambda: _first_attr(root, "//*[@data-unixtime]", ("data-unixtime",)),
     )  # fmt: skip
     modified = date(
-        _text(ld.get("dateModified")),
-        meta.first("article:modified_time", "og:updated_time", "datemodified", "last-modified"),
-        _first_attr(root, "//*[@itemprop='dateModified']", ("content", "datetime")),
-    )
+        lambda: _text(ld.get("dateModified")),
+        lambda: meta.first("article:modified_time", "og:updated_time", "datemodified",
+                           "last-modified"),
+        lambda: _first_attr(root, "//*[@itemprop='dateModified']", ("content", "datetime")),
+    )  # fmt: skip
     title = _clean(
         _selected_text(root, rules.title_selector)
         or _text(ld.get("headline"))
@@ -196,8 +202,13 @@ def _image(value: Any) -> str | None:
     return None
 
 
+@cache
+def _compiled(xpath: str) -> etree.XPath:
+    return etree.XPath(xpath)
+
+
 def _first_attr(root: HtmlElement, xpath: str, attributes: tuple[str, ...]) -> str | None:
-    for element in root.xpath(xpath):
+    for element in _compiled(xpath)(root):
         for attribute in attributes:
             value = element.get(attribute)
             if value and value.strip():
