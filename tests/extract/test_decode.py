@@ -115,3 +115,19 @@ def test_random_bytes_served_as_a_page_are_no_article() -> None:
     data = bytes(rng.randrange(32, 256) for _ in range(20_000))  # no control bytes to tell
     with pytest.raises(NoArticle, match="bytes no encoding reads"):
         extract_article(data, "https://x.kg/a/1", known_article=True)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1251", "utf-16"])
+def test_control_characters_are_removed_in_any_encoding(encoding: str) -> None:
+    # No HTML parser takes them; a CMS that pastes from a word processor leaves them in.
+    page = "<p>Бишкекте кечээ жаан жаады.</p>" * 5 + "<p>Бишкек\x01 шаары\x0b жана\x1f Ош\x7f.</p>"
+    text, _ = decode_html(page.encode(encoding), f"text/html; charset={encoding}")
+    assert text.endswith("<p>Бишкек шаары жана Ош.</p>")
+
+
+def test_control_characters_are_removed_in_an_encoding_unlike_ascii() -> None:
+    # EBCDIC writes SUB (U+001A) as byte 0x3F: the bytes hold no control byte, the text
+    # a control character all the same.
+    page = "<p>Bishkek city news today.</p>" * 5 + "<p>Osh\x1a.</p>"
+    text, encoding = decode_html(page.encode("cp500"), "text/html; charset=cp500")
+    assert encoding == "cp500" and text.endswith("<p>Osh.</p>")
