@@ -13,7 +13,7 @@ from functools import cache
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 MIN_LETTERS = 20
-SAMPLE_CHARS = 2_000
+SAMPLE_CHARS = 1_000
 _KYRGYZ = set("ңөүҢӨҮ")
 _KAZAKH = set("әғқұһіӘҒҚҰҺІ")
 
