@@ -60,6 +60,10 @@ class CrawlResult:
     """Why the database could not be written, when it stayed away past the retries."""
     not_recorded: int = 0
     """Pages fetched but not recorded then (the next run fetches them again)."""
+    write_errors: int = 0
+    """Pages whose write the database refused (each is an error fetch with the reason)."""
+    write_error: str | None = None
+    """The first such refusal."""
     lock_lost: bool = False
     """Another run took this one's locks (it missed its heartbeats): it stopped at once."""
     stop_signals: tuple[int, ...] = ()
@@ -80,6 +84,7 @@ class CrawlResult:
             and not self.unreachable
             and not self.warc_error
             and not self.database_lost
+            and not self.write_errors
         )
         return 0 if ok else 1
 
@@ -99,6 +104,8 @@ def result_of(crawler: Crawler, keys: list[str]) -> CrawlResult:
         lock_lost=bool(stats.get_value("kgnews/lock_lost")),
         database_lost=stats.get_value("kgnews/database_lost"),
         not_recorded=int(stats.get_value("kgnews/not_recorded", 0)),
+        write_errors=int(stats.get_value("kgnews/write_errors", 0)),
+        write_error=stats.get_value("kgnews/write_error"),
     )
 
 

@@ -158,7 +158,8 @@ class ArchivePipeline:
                 return
             except (SQLAlchemyError, DatabaseError) as exc:
                 if not is_outage(exc):
-                    raise
+                    self._refused(item, key, exc)
+                    return
                 if time.monotonic() - since >= settings.getfloat("KGNEWS_DB_RETRY_SECONDS"):
                     self._lose_database(exc)
                     continue  # counted as not recorded, above
@@ -170,6 +171,28 @@ class ArchivePipeline:
                 self.crawler.stats.inc_value("kgnews/database_retries")
                 logger.warning("database write failed, again in %.1f s: %s", delay, exc)
                 await asyncio.sleep(delay)
+
+    def _refused(self, item: ArticlePage | FailedFetch, key: str, exc: BaseException) -> None:
+        """The database is there but refused this page's write (a row it will not take:
+        a bug, or a value past a column's limit). Nothing of the write is kept; the page
+        becomes an error fetch with the reason, the crawl goes on, and its exit status
+        says so."""
+        stats = self.crawler.stats
+        said = getattr(exc, "orig", None) or exc  # the driver's words, not SQLAlchemy's wrap
+        reason = f"not archived: the database refused the write: {str(said).splitlines()[0]}"
+        stats.inc_value("kgnews/write_errors")
+        if stats.get_value("kgnews/write_error") is None:
+            stats.set_value("kgnews/write_error", reason)
+        logger.error("%s: %s", item.url, reason)
+        fetch = self._fetch(item.source, item.url, item.fetched_at, item.status, item.warc, key=key)
+        try:
+            assert self.engine is not None
+            store_fetch(self.engine, fetch, "error", error=reason)
+        except (SQLAlchemyError, DatabaseError) as again:
+            stats.inc_value("kgnews/not_recorded")
+            logger.error("%s: not recorded either: %s", item.url, again)
+            return
+        self._count(item.source, "error")
 
     def _lose_database(self, exc: BaseException, *, stop: bool = True) -> None:
         """The database stayed away: stop scheduling, say so, record nothing as done."""

@@ -112,6 +112,12 @@ def crawl(
             "pages were not recorded and are fetched again by the next run",
             err=True,
         )
+    if result.write_errors:
+        click.echo(
+            f"kgnews: error: {result.write_errors} pages could not be archived, each "
+            f"recorded as an error fetch; the first: {result.write_error}",
+            err=True,
+        )
     if result.lock_lost:
         click.echo(
             f"kgnews: run #{result.run_id} stopped: another crawl took over its sources "
