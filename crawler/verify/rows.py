@@ -1,5 +1,6 @@
-"""The row invariants: versions 1..n with the latest current, no orphans, every fetch
-pointing where it should, no run left `running` by a process that died.
+"""The row invariants: versions 1..n with the latest current, no orphans, every version
+with the fetch that brought it, every fetch pointing where it should, no run left
+`running` by a process that died.
 
 Each check is one streamed query; a violation is one line naming the rows' ids.
 """
@@ -22,6 +23,7 @@ def row_problems(connection: Connection, source_id: int | None, now: datetime) -
     """Every violation of the row invariants (of one source's rows, when `source_id`)."""
     yield from _versions(connection, source_id)
     yield from _orphan_versions(connection, source_id)
+    yield from _versions_without_fetch(connection, source_id)
     yield from _fetches(connection, source_id)
     if source_id is None:
         yield from _dead_runs(connection, now)
@@ -111,6 +113,33 @@ def _orphan_versions(connection: Connection, source_id: int | None) -> Iterator[
     )
     for row in stream(connection, query):
         yield f"version {row.id}: belongs to article {row.article_id}, which does not exist"
+
+
+def _versions_without_fetch(connection: Connection, source_id: int | None) -> Iterator[str]:
+    """A version is written in one transaction with the fetch that brought it (an
+    extraction again from a kept page reuses that fetch's time): one without is half a
+    write."""
+    fetched = (
+        select(Fetch.id)
+        .where(
+            Fetch.article_id == ArticleVersion.article_id,
+            Fetch.fetched_at == ArticleVersion.fetched_at,
+        )
+        .exists()
+    )
+    query = (
+        select(ArticleVersion.id, ArticleVersion.article_id, ArticleVersion.version)
+        .join(Article, Article.id == ArticleVersion.article_id)
+        .where(~fetched)
+        .order_by(ArticleVersion.id)
+    )
+    if source_id is not None:
+        query = query.where(Article.source_id == source_id)
+    for row in stream(connection, query):
+        yield (
+            f"version {row.id}: version {row.version} of article {row.article_id} has no "
+            "fetch at its time: it was written without the fetch that brought it"
+        )
 
 
 def _fetches(connection: Connection, source_id: int | None) -> Iterator[str]:

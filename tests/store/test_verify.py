@@ -81,6 +81,10 @@ def test_broken_rows_are_each_named(crawled: tuple[Engine, str, Path]) -> None:
         )
         run = session.scalars(select(CrawlRun.id)).one()
         session.execute(update(CrawlRun).values(status="running"))
+        # (its fetch row now names no article: as if the version had been written alone)
+        unfetched = session.scalars(
+            select(ArticleVersion.id).where(ArticleVersion.article_id == third)
+        ).one()
     code, lines = verify(db_url, warc)
     assert code == 1
     fetch = next(line for line in lines if "points at no article" in line)
@@ -91,6 +95,10 @@ def test_broken_rows_are_each_named(crawled: tuple[Engine, str, Path]) -> None:
     assert f"article {fourth}: its current version is 1, its latest 2" in lines
     assert fetch.startswith("fetch ") and fetch.endswith("outcome new but it points at no article")
     assert any(line.startswith(f"run {run}: still 'running' but holds no lock") for line in lines)
+    assert (
+        f"version {unfetched}: version 1 of article {third} has no fetch at its time: it was "
+        "written without the fetch that brought it"
+    ) in lines
     # The version that lost its fetch row has no raw page to check: counted, not a problem.
     assert "(1 versions have no raw page kept)" in lines[-1] if lines else False
 
