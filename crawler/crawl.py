@@ -64,6 +64,9 @@ class CrawlResult:
     """Pages whose write the database refused (each is an error fetch with the reason)."""
     write_error: str | None = None
     """The first such refusal."""
+    close_reason: str | None = None
+    """Why Scrapy closed the spider: `finished`, `closespider_timeout` (--max-minutes),
+    `closespider_pagecount` (--max-pages), `shutdown` (a signal), …"""
     lock_lost: bool = False
     """Another run took this one's locks (it missed its heartbeats): it stopped at once."""
     stop_signals: tuple[int, ...] = ()
@@ -106,6 +109,7 @@ def result_of(crawler: Crawler, keys: list[str]) -> CrawlResult:
         not_recorded=int(stats.get_value("kgnews/not_recorded", 0)),
         write_errors=int(stats.get_value("kgnews/write_errors", 0)),
         write_error=stats.get_value("kgnews/write_error"),
+        close_reason=stats.get_value("kgnews/close_reason"),
     )
 
 

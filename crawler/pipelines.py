@@ -99,6 +99,7 @@ class ArchivePipeline:
             self.heartbeat.stop()
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
+        self.crawler.stats.set_value("kgnews/close_reason", reason)
         if self.engine is None:
             return
         try:

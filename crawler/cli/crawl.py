@@ -112,6 +112,12 @@ def crawl(
             "pages were not recorded and are fetched again by the next run",
             err=True,
         )
+    if result.close_reason == "closespider_timeout" and max_minutes:
+        click.echo(
+            f"kgnews: the time limit (--max-minutes {max_minutes:g}) ended the run; "
+            "what is left is crawled next time",
+            err=True,
+        )
     if result.write_errors:
         click.echo(
             f"kgnews: error: {result.write_errors} pages could not be archived, each "

@@ -159,6 +159,11 @@ def test_max_minutes_ends_a_run_cleanly(tmp_path: Path) -> None:
             "crawl", "--sources", str(sources), "--db", str(db), "--max-minutes", "0.02", *FAST
         )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
+    # The limit, not the download timeout (30 s) nor the held page's own, ended it.
+    assert (
+        "kgnews: the time limit (--max-minutes 0.02) ended the run; what is left is crawled "
+        "next time"
+    ) in result.stderr
     engine = make_engine(resolve_url(str(db)))
     with Session(engine) as session:
         assert session.execute(select(CrawlRun.status)).scalars().all() == ["finished"]
