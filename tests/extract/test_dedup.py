@@ -112,6 +112,12 @@ def test_glued_sub_headings(glued: str, parts: list[str]) -> None:
     assert split_glued_headings(glued) == parts
 
 
+def test_a_sub_heading_glued_to_its_paragraph_is_its_own_block_in_the_body() -> None:
+    # Its only copy on the page is the glued one: nothing else would bring it out.
+    glued = f"{A}АктауАктаудагы Ынтымак аянтында митинг өттү."
+    assert dedupe_blocks([glued, B]) == [A, "Актау", "Актаудагы Ынтымак аянтында митинг өттү.", B]
+
+
 def test_the_seed_page_becomes_its_expected_text() -> None:
     raw = (SEED / "000_786ef842d27fd4be.txt").read_text(encoding="utf-8")
     expected = [
