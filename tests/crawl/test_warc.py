@@ -146,8 +146,8 @@ def test_reextract_makes_versions_exactly_where_the_text_changed(
         ).all()  # fmt: skip
         assert dict(versions) == {
             url_101: 2,
-            url_101.replace("101", "102"): 1,
-            url_101.replace("101", "103"): 1,
+            url_101.removesuffix("/101") + "/102": 1,  # (the port may hold "101" too)
+            url_101.removesuffix("/101") + "/103": 1,
         }
         newest = session.scalars(select(ArticleVersion).where(ArticleVersion.version == 2)).one()
         assert SECOND_PARAGRAPH_OF_101 not in newest.body and newest.extractor.startswith("kgnews-")
