@@ -177,6 +177,11 @@ def database_errors(url: URL) -> Iterator[None]:
 def _explain(exc: DBAPIError, where: str) -> str:
     original = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
     lowered = original.lower()
+    if "lock timeout" in lowered or "database is locked" in lowered:
+        return (
+            f"database {where} is busy: another writer held a lock past the lock timeout, "
+            "again and again; try later, or end the transaction that holds it"
+        )
     if "readonly" in lowered or "read-only" in lowered:
         return f"database {where} is read-only: make the file and its directory writable"
     if "unable to open database file" in lowered:

@@ -18,8 +18,9 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from crawler.errors import DatabaseError
 from crawler.extract.article import Article
-from crawler.store.engine import make_engine, resolve_url
+from crawler.store.engine import make_engine, resolve_url, writer
 from crawler.store.faults import hooks
 from crawler.store.migrate import upgrade
 from crawler.store.models import Article as ArticleRow
@@ -154,3 +155,19 @@ def test_two_first_writes_of_one_article_make_one_article(racing_archive: Engine
     with Session(racing_archive) as session:
         assert session.scalar(select(func.count()).select_from(ArticleRow)) == 1
     assert versions(racing_archive) == [(1, "Бир эле текст.")]
+
+
+def test_a_writer_stuck_behind_a_lock_gives_up_with_a_clear_message(
+    racing_archive: Engine, db_url: str
+) -> None:
+    # Another program (a hung transaction, a sqlite3 shell) holds the lock for good:
+    # the writer retries, then says what is wrong, not "cannot connect".
+    source_id = ensure_source(racing_archive, "kabar", "Кабар", "https://kabar.kg/", "ky")
+    store_article(racing_archive, article("Биринчи текст."), FetchInfo(URL, source_id, AT))
+    other = make_engine(resolve_url(db_url))
+    with writer(other).connect() as holder, holder.begin():  # SQLite: locked at BEGIN
+        holder.execute(select(ArticleRow).with_for_update())  # PostgreSQL: the row
+        with pytest.raises(DatabaseError, match="is busy: another writer held a lock"):
+            store_article(racing_archive, article("Экинчи текст."), FetchInfo(URL, source_id, AT))
+    other.dispose()
+    assert versions(racing_archive) == [(1, "Биринчи текст.")]
