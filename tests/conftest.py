@@ -91,15 +91,25 @@ def archive(engine: Engine) -> Engine:
     return engine
 
 
+# What Python, pytest and the linters leave in a working folder by themselves.
+_TOOLS_OWN = {".pytest_cache", "__pycache__", ".mypy_cache", ".ruff_cache", ".coverage"}
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _the_session_in_a_folder_of_its_own(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[None]:
     """Module- and session-scoped fixtures (a crawled archive shared by a module) run
-    before any test's own folder: they get one too."""
+    before any test's own folder: they get one too. At the end, the user's working
+    folder must hold what it held (a crawl's ./kgnews-warc would show there)."""
+    users = Path.cwd()
+    before = {entry.name for entry in users.iterdir()}
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(tmp_path_factory.mktemp("session-cwd"))
         yield
+    left = sorted({entry.name for entry in users.iterdir()} - before - _TOOLS_OWN)
+    if left:
+        pytest.fail(f"the tests wrote into the working folder {users}: {left}")
 
 
 @pytest.fixture(autouse=True)
