@@ -6,8 +6,13 @@ cue with links after it, in the same block or in the blocks that follow, and is 
 link text: the cue and its links go, in any source. A paragraph that merely begins
 with the word ("Окуңуз, бул…" as prose) is not link text and stays.
 
+"Most read" rails ("Көп окулгандар", "Самое читаемое", "Most read") are a heading with
+other stories' headlines after it, their links often without text of their own (a
+card, an image): a rail is told by its shape, headline after headline, none ended as a
+sentence, up to the first paragraph of prose.
+
 Read on the extracted blocks, beside the page's link texts (as match keys): a page
-without a cue costs one regular expression a block.
+without a cue costs two regular expressions a block.
 """
 
 from __future__ import annotations
@@ -25,6 +30,19 @@ _CUE = re.compile(
     r")\b\W*",
     re.IGNORECASE,
 )
+# "Most read" rails: a heading, then other stories' headlines (often with kickers), whose
+# links may carry no text of their own (an image link, a card): told by their shape.
+_RAIL_CUE = re.compile(
+    r"^\W*(?:"
+    r"(?:эң\s+)?көп\s+(?:окулган|окулгандар|каралган|каралгандар)|популярдуу|"
+    r"самое\s+(?:читаемое|популярное)|популярное|читаемое|"
+    r"most\s+(?:read|popular|viewed|shared)|trending(?:\s+now)?|popular\s+now"
+    r")\b",
+    re.IGNORECASE,
+)
+MAX_RAIL = 16  # headline blocks (kickers included) a rail holds at most
+MAX_HEADLINE_WORDS = 20
+_ENDS_A_SENTENCE = re.compile(r"[.!?…:;][\s\"'»”’)\]]*$")
 MAX_CUE_WORDS = 5  # a cue on its own ("Окуңуз:") heads the links that follow it
 MAX_FOLLOWING = 6  # link blocks after a lone cue that belong to its box
 MIN_LINK_SHARE = 0.5
@@ -32,13 +50,13 @@ MIN_LINK_SHARE = 0.5
 
 def without_read_also(blocks: list[str], links: Callable[[], Collection[str]]) -> list[str]:
     """The blocks without read-also boxes; `links` gives the page's link texts' keys."""
-    if not any(_CUE.match(block) for block in blocks):
+    if not any(_CUE.match(block) or _RAIL_CUE.match(block) for block in blocks):
         return blocks
     linked = links()
     kept: list[str] = []
     i = 0
     while i < len(blocks):
-        box = _box_length(blocks, i, linked)
+        box = _box_length(blocks, i, linked) or _rail_length(blocks, i)
         if box:
             i += box
         else:
@@ -60,6 +78,25 @@ def _box_length(blocks: list[str], i: int, linked: Collection[str]) -> int:
     while end < min(len(blocks), i + 1 + MAX_FOLLOWING) and is_link_text(blocks[end], linked):
         end += 1  # the links under the cue
     return end - i if whole or end > i + 1 else 0
+
+
+def _rail_length(blocks: list[str], i: int) -> int:
+    """How many blocks from i on are a "most read" rail: the cue as a heading (alone, as
+    what is left of a rail whose cards were dropped, or with a few words: "Most read in
+    world news") and the headlines after it (short, not ended as a sentence), up to the
+    first block of prose. 0: none starts there."""
+    cue = _RAIL_CUE.match(blocks[i])
+    if cue is None or len(blocks[i].split()) > MAX_CUE_WORDS + 1:
+        return 0
+    end = i + 1
+    while end < min(len(blocks), i + 1 + MAX_RAIL) and _is_headline(blocks[end]):
+        end += 1
+    alone = not match_key(blocks[i][cue.end() :])
+    return end - i if alone or end - i >= 3 else 0
+
+
+def _is_headline(text: str) -> bool:
+    return len(text.split()) <= MAX_HEADLINE_WORDS and not _ENDS_A_SENTENCE.search(text)
 
 
 def is_link_text(text: str, links: Collection[str]) -> bool:

@@ -210,6 +210,31 @@ def test_prose_that_starts_with_the_cue_word_stays() -> None:
     assert keys(body_of(html)) == keys([*PARAGRAPHS, prose])
 
 
+# A "most read" rail in the middle of the text: kickers and headlines, or the heading
+# alone when the rail's cards (image links with no text of their own) were dropped.
+RAIL = (
+    "<h3>Көп окулгандар</h3><p>ШАЙЛОО</p><p>Борбор шаардын кеңешине жаңы депутаттар шайланды</p>"
+    "<p>СПОРТ</p><p>Кыргызстандын курама командасы Азия чемпионатына жолдомо алды</p>"
+)
+CARDS = (
+    "<h3>Көп окулгандар</h3>"
+    "<div class='card'><a href='/news/7'><img src='/7.jpg'></a><span>ШАЙЛОО</span></div>"
+    "<div class='card'><a href='/news/8'><img src='/8.jpg'></a><span>СПОРТ</span></div>"
+)
+
+
+@pytest.mark.parametrize("rail", [RAIL, CARDS], ids=["headlines", "cards"])
+def test_a_most_read_rail_inside_the_body_is_dropped(rail: str) -> None:
+    html = page(paragraphs_html(PARAGRAPHS[:2]) + rail + paragraphs_html(PARAGRAPHS[2:]))
+    assert keys(body_of(html)) == keys(PARAGRAPHS)
+
+
+def test_a_sentence_that_starts_with_the_cue_stays() -> None:
+    news = "Көп окулган китептердин тизмесин улуттук китепкана жыл сайын жарыялап турат."
+    html = page(paragraphs_html([*PARAGRAPHS[:2], news, *PARAGRAPHS[2:]]))
+    assert keys(body_of(html)) == keys([*PARAGRAPHS[:2], news, *PARAGRAPHS[2:]])
+
+
 # --- a body cut into parts, and carousels of other stories ---------------------------
 
 
