@@ -367,9 +367,25 @@ def _is_prose(text: str) -> bool:
     """Written in sentences: it ends like one, or one sentence ends inside it and the next
     begins with a capital. An item of a list or a table ("1 cup spinach, 8 oz. almond milk
     (or water)") is not, and may well recur on purpose."""
+    if _is_enumeration(text):
+        return False
     if _ENDS_A_SENTENCE.search(text):
         return True
     return any(seam.group(1).isupper() for seam in _SENTENCE_SEAM.finditer(text))
+
+
+_ITEM_SEPARATOR = re.compile(r"\s*[,;]\s*")
+MIN_ITEMS = 3
+MAX_ITEM_WORDS = 3  # on average: "1 Green, 1 Red, 1 Yellow" lists; a sentence's clauses are longer
+
+
+def _is_enumeration(text: str) -> bool:
+    """A list of short items, after an optional "Label:" ("Containers: 1 Green, 1 Red,
+    1 Yellow, 1 tsp."), even when it ends with a full stop."""
+    items = [item for item in _ITEM_SEPARATOR.split(text.split(":", 1)[-1]) if item.strip()]
+    if len(items) < MIN_ITEMS:
+        return False
+    return sum(len(item.split()) for item in items) <= MAX_ITEM_WORDS * len(items)
 
 
 def _keep_first(atoms: list[_Atom]) -> list[_Atom]:

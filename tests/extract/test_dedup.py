@@ -173,6 +173,13 @@ def test_a_long_list_item_repeated_on_other_days_keeps_every_copy() -> None:
     assert dedupe_blocks(menu) == menu
 
 
+def test_a_list_of_short_items_is_content_even_when_it_ends_with_a_full_stop() -> None:
+    # "Containers: 1 green, 1 red…" closes with a full stop yet is a list, not a sentence.
+    portions = "Идиштер: 1 жашыл, 1 кызыл, 1 сары, 1 кызгылт сары, 1 ч. кашык май."
+    plan = ["Дүйшөмбү", portions, LUNCH, "Шейшемби", portions, "Шаршемби", portions]
+    assert dedupe_blocks(plan) == plan
+
+
 def test_a_long_paragraph_repeated_far_apart_is_still_a_copy() -> None:
     assert dedupe_blocks([A, "Шейшемби", B, "Шаршемби", A]) == [A, "Шейшемби", B, "Шаршемби"]
 
