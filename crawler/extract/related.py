@@ -35,14 +35,17 @@ _CUE = re.compile(
 _RAIL_CUE = re.compile(
     r"^\W*(?:"
     r"(?:эң\s+)?көп\s+(?:окулган|окулгандар|каралган|каралгандар)|популярдуу|"
-    r"самое\s+(?:читаемое|популярное)|популярное|читаемое|"
-    r"most\s+(?:read|popular|viewed|shared)|trending(?:\s+now)?|popular\s+now"
+    r"самое\s+(?:читаемое|популярное)|популярное|читаемое|рекомендуем|"
+    r"вам\s+(?:также\s+)?(?:может\s+быть\s+интересно|может\s+понравиться)|"
+    r"most\s+(?:read|popular|viewed|shared)|trending(?:\s+(?:now|on))?|popular\s+(?:now|on)|"
+    r"you\s+may\s+(?:also\s+)?like|more\s+from|"
+    r"recommended(?:\s+(?:for\s+you|stories|articles|reading|news))?\W*$"  # not "… Books"
     r")\b",
     re.IGNORECASE,
 )
 MAX_RAIL = 16  # headline blocks (kickers included) a rail holds at most
 MAX_HEADLINE_WORDS = 20
-_ENDS_A_SENTENCE = re.compile(r"[.!?…:;][\s\"'»”’)\]]*$")
+_ENDS_A_SENTENCE = re.compile(r"[.!…:;][\s\"'»”’)\]]*$")  # (a headline may ask a question)
 MAX_CUE_WORDS = 5  # a cue on its own ("Окуңуз:") heads the links that follow it
 MAX_FOLLOWING = 6  # link blocks after a lone cue that belong to its box
 MIN_LINK_SHARE = 0.5
