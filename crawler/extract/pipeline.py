@@ -151,12 +151,21 @@ def _linked_share(paragraphs: list[str], links: frozenset[str]) -> float:
     return sum(linked_chars(key, links) for key in keys) / total if total else 0.0
 
 
+TITLE_WITHIN = 3  # blocks: the title repeated this near the top is the page's heading
+MAX_ABOVE_TITLE_WORDS = 5  # a line above it this short is a breadcrumb or a category
+
+
 def _without_title(paragraphs: list[str], title: str | None) -> list[str]:
-    """The body without a first line that repeats the title (the h1 inside the body), or
-    most of it (the title without its " | Site")."""
+    """The body without a line near the top that repeats the title (the h1 inside the
+    body), or most of it (the title without its " | Site"), nor the breadcrumb or
+    category lines above it ("Categorias", "Башкы бет › Коом")."""
     if not paragraphs or not title:
         return paragraphs
-    first, whole = match_key(paragraphs[0]), match_key(title)
-    if first == whole or (len(first) >= 0.6 * len(whole) and first in whole):
-        return paragraphs[1:]
+    whole = match_key(title)
+    for at, paragraph in enumerate(paragraphs[:TITLE_WITHIN]):
+        line = match_key(paragraph)
+        if line == whole or (len(line) >= 0.6 * len(whole) and line in whole):
+            return paragraphs[at + 1 :]
+        if len(paragraph.split()) > MAX_ABOVE_TITLE_WORDS:
+            break  # text above the title: it is not the page's heading
     return paragraphs

@@ -223,16 +223,50 @@ CARDS = (
 )
 
 
-@pytest.mark.parametrize("rail", [RAIL, CARDS], ids=["headlines", "cards"])
+QUESTIONS = (  # an English rail, its headlines ending in question marks
+    "<h3>You may also like...</h3><p>Who will win the Bishkek marathon this year?</p>"
+    "<p>Can Osh keep its bazaar open all night?</p><p>Issyk-Kul hotels full by June</p>"
+)
+
+
+@pytest.mark.parametrize("rail", [RAIL, CARDS, QUESTIONS], ids=["headlines", "cards", "questions"])
 def test_a_most_read_rail_inside_the_body_is_dropped(rail: str) -> None:
     html = page(paragraphs_html(PARAGRAPHS[:2]) + rail + paragraphs_html(PARAGRAPHS[2:]))
     assert keys(body_of(html)) == keys(PARAGRAPHS)
+
+
+def test_a_section_named_like_a_cue_stays() -> None:
+    section = ["Recommended Books for Managers", "Good to Great, Jim Collins", "The First 90 Days"]
+    html = page(paragraphs_html([*PARAGRAPHS, *section]))
+    assert keys(body_of(html)) == keys([*PARAGRAPHS, *section])
 
 
 def test_a_sentence_that_starts_with_the_cue_stays() -> None:
     news = "Көп окулган китептердин тизмесин улуттук китепкана жыл сайын жарыялап турат."
     html = page(paragraphs_html([*PARAGRAPHS[:2], news, *PARAGRAPHS[2:]]))
     assert keys(body_of(html)) == keys([*PARAGRAPHS[:2], news, *PARAGRAPHS[2:]])
+
+
+def old_cms_page(top: str) -> bytes:
+    """A page whose body opens with `top` (no h1 of the page's own before it)."""
+    return (
+        "<!DOCTYPE html><html lang='ky'><head><meta charset='utf-8'>"
+        "<title>Жаңы автобустар | Эски сайт</title></head><body><div class='content'>"
+        f"{top}{paragraphs_html(PARAGRAPHS)}</div></body></html>"
+    ).encode()
+
+
+def test_the_title_and_the_category_line_above_it_are_not_the_body() -> None:
+    # The heading block of an old CMS: a category line, the title again, then the text.
+    html = old_cms_page("<p><b>Коом</b></p><p><b>Жаңы автобустар</b></p>")
+    assert keys(body_of(html)) == keys(PARAGRAPHS)
+
+
+def test_a_line_like_the_title_under_a_sentence_stays() -> None:
+    # Text above it: then that line is the article's own, not the page's heading.
+    lead = "Шаардын транспорт кызматы жаңы пландарын жарыялады, деп кабарлады мэрия."
+    html = old_cms_page(f"<p>{lead}</p><p><b>Жаңы автобустар</b></p>")
+    assert keys(body_of(html)) == keys([lead, "Жаңы автобустар", *PARAGRAPHS])
 
 
 # --- a body cut into parts, and carousels of other stories ---------------------------
