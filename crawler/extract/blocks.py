@@ -34,7 +34,7 @@ def _config() -> ConfigParser:
 _CONFIG = _config()
 
 
-SHORT_SHARE = 0.2
+SHORT_SHARE = 0.25
 """A first pick with less text than this share of the page's text asks a second opinion."""
 SHORT_PICK = 5000
 """Letters (white space aside): a longer first pick is never second-guessed."""
