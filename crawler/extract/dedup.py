@@ -30,11 +30,12 @@ Work is bounded: pages with more than MAX_BLOCKS blocks get exact repeats remove
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import accumulate
 
 from crawler.extract.normalize import match_key, normalize_paragraph
 
@@ -252,16 +253,10 @@ class _Pieces:
 
     def __init__(self) -> None:
         self._by_prefix: dict[str, list[str]] = {}
-        self._all: list[str] = []
-
-    def any_in(self, key: str) -> bool:
-        """Some piece occurs in `key` (a cheap test before the word-by-word search)."""
-        return any(piece in key for piece in self._all)
 
     def add(self, key: str) -> None:
         if len(key) < MIN_PIECE:
             return
-        self._all.append(key)
         bucket = self._by_prefix.setdefault(key[:_PREFIX], [])
         bucket.append(key)
         bucket.sort(key=len, reverse=True)
@@ -288,22 +283,42 @@ def _decompose(blocks: list[_Keyed]) -> dict[str, list[_Atom]]:
     for block in blocks:
         first.setdefault(block.key, block)
     pieces = _Pieces()
+    holders = _holding_a_shorter_key(list(first))
     atoms: dict[str, list[_Atom]] = {}
     for key in sorted(first, key=len):
         block = first[key]
-        atoms[key] = _split(block, pieces, atoms) or [_Atom(block.text, key)]
+        atoms[key] = _split(block, pieces, atoms, key in holders) or [_Atom(block.text, key)]
         pieces.add(key)
     return atoms
 
 
-def _split(block: _Keyed, pieces: _Pieces, atoms: dict[str, list[_Atom]]) -> list[_Atom] | None:
+def _holding_a_shorter_key(keys: list[str]) -> set[str]:
+    """The keys in which another, shorter key of at least MIN_PIECE characters occurs
+    (a cheap test before the word-by-word search): each candidate is looked for once
+    in all the keys strung together, so a page of many blocks costs no pair by pair."""
+    joined = "\n".join(keys)  # keys hold letters and digits only: "\n" is in none
+    starts = list(accumulate((len(key) + 1 for key in keys), initial=0))
+    holders: set[str] = set()
+    for piece in {key for key in keys if len(key) >= MIN_PIECE}:
+        at = joined.find(piece)
+        while at != -1:
+            owner = keys[bisect_right(starts, at) - 1]
+            if len(owner) > len(piece):
+                holders.add(owner)
+            at = joined.find(piece, at + 1)
+    return holders
+
+
+def _split(
+    block: _Keyed, pieces: _Pieces, atoms: dict[str, list[_Atom]], holds_a_piece: bool
+) -> list[_Atom] | None:
     key = block.key
     period = (key + key).find(key, 1)
     if period < len(key) and period >= MIN_PIECE and block.seam(period):  # "X X": one text twice
         half = block.slice(0, period)
         if _Keyed.of(half).key == key[:period]:  # (a letter that case-folds to two breaks the map)
             return [_Atom(half, key[:period])]
-    if not pieces.any_in(key):
+    if not holds_a_piece:
         return None
     segments: list[tuple[int, int, str | None]] = []  # (start, end, piece key or None for a gap)
     covered = gap_start = 0
