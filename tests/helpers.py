@@ -41,3 +41,31 @@ def assert_user_error(result: subprocess.CompletedProcess[str], *fragments: str)
     assert "Traceback" not in result.stderr + result.stdout
     for fragment in fragments:
         assert fragment in lines[0], (fragment, lines[0])
+
+
+def read_only_mount_works(directory: Path) -> bool:
+    probe = subprocess.run(
+        [
+            "unshare",
+            "-rm",
+            "sh",
+            "-c",
+            'mount --bind -o ro "$0" "$0" && ! touch "$0/probe"',
+            str(directory),
+        ],
+        capture_output=True,
+        check=False,
+    )
+    return probe.returncode == 0
+
+
+def on_read_only_mount(directory: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`kgnews ARGS…` with `directory` mounted read-only, as on a read-only medium."""
+    script = 'dir=$1; shift; mount --bind -o ro "$dir" "$dir" && exec "$@"'
+    return subprocess.run(
+        ["unshare", "-rm", "sh", "-c", script, "sh", str(directory), *KGNEWS, *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )

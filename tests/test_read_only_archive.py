@@ -9,7 +9,6 @@ file permissions, so permissions alone could not show it.
 from __future__ import annotations
 
 import shutil
-import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,39 +18,11 @@ from crawler.extract.article import Article
 from crawler.store.engine import make_engine, resolve_url
 from crawler.store.migrate import upgrade
 from crawler.store.versioning import FetchInfo, ensure_source, store_article
-from tests.helpers import KGNEWS, assert_user_error
+from tests.helpers import assert_user_error, on_read_only_mount, read_only_mount_works
 
 URL = "https://kabar.kg/news/bishkekte-zhaan/"
 TITLE = "Бишкекте жаан жаады"
 BODY = ("Бишкекте кечээ кечинде катуу жаан жаады.", "Шаардын көчөлөрүндө суу толуп калды.")
-
-
-def read_only_mount_works(directory: Path) -> bool:
-    probe = subprocess.run(
-        [
-            "unshare",
-            "-rm",
-            "sh",
-            "-c",
-            'mount --bind -o ro "$0" "$0" && ! touch "$0/probe"',
-            str(directory),
-        ],
-        capture_output=True,
-        check=False,
-    )
-    return probe.returncode == 0
-
-
-def on_read_only_mount(directory: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """`kgnews ARGS…` with `directory` mounted read-only, as on a read-only medium."""
-    script = 'dir=$1; shift; mount --bind -o ro "$dir" "$dir" && exec "$@"'
-    return subprocess.run(
-        ["unshare", "-rm", "sh", "-c", script, "sh", str(directory), *KGNEWS, *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
 
 
 @pytest.fixture
