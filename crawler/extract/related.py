@@ -31,18 +31,22 @@ _CUE = re.compile(
     re.IGNORECASE,
 )
 # "Most read" rails: a heading, then other stories' headlines (often with kickers), whose
-# links may carry no text of their own (an image link, a card): told by their shape.
+# links may carry no text of their own (an image link, a card): told by their shape. The
+# heading is the whole block ("Көп окулгандар", not "Эң көп окулган китептер", an
+# article's own list), or an English rail heading with its section ("Most read in world
+# news", "More from Sport").
 _RAIL_CUE = re.compile(
     r"^\W*(?:"
-    r"(?:эң\s+)?көп\s+(?:окулган|окулгандар|каралган|каралгандар)|популярдуу|"
-    r"самое\s+(?:читаемое|популярное)|популярное|читаемое|рекомендуем|"
+    r"(?:(?:эң\s+)?көп\s+(?:окулгандар|каралгандар)|"
+    r"самое\s+(?:читаемое|популярное)|популярное|читаемое|"
     r"вам\s+(?:также\s+)?(?:может\s+быть\s+интересно|может\s+понравиться)|"
-    r"most\s+(?:read|popular|viewed|shared)|trending(?:\s+(?:now|on))?|popular\s+(?:now|on)|"
-    r"you\s+may\s+(?:also\s+)?like|more\s+from|"
-    r"recommended(?:\s+(?:for\s+you|stories|articles|reading|news))?\W*$"  # not "… Books"
-    r")\b",
+    r"you\s+may\s+(?:also\s+)?like|"
+    r"recommended(?:\s+(?:for\s+you|stories|articles|reading|news))?)\W*$|"
+    r"(?:most\s+(?:read|popular|viewed|shared)|trending|popular\s+(?:now|on)|more\s+from)\b"
+    r")",
     re.IGNORECASE,
 )
+MIN_RAIL_WORDS = 3  # words a rail's blocks hold on average: headlines, not a list of names
 MAX_RAIL = 16  # headline blocks (kickers included) a rail holds at most
 MAX_HEADLINE_WORDS = 20
 _ENDS_A_SENTENCE = re.compile(r"[.!…:;][\s\"'»”’)\]]*$")  # (a headline may ask a question)
@@ -94,8 +98,11 @@ def _rail_length(blocks: list[str], i: int) -> int:
     end = i + 1
     while end < min(len(blocks), i + 1 + MAX_RAIL) and _is_headline(blocks[end]):
         end += 1
-    alone = not match_key(blocks[i][cue.end() :])
-    return end - i if alone or end - i >= 3 else 0
+    alone = end == i + 1
+    if alone:
+        return 1 if _RAIL_CUE.match(blocks[i]) and cue.end() == len(blocks[i]) else 0
+    words = sum(len(block.split()) for block in blocks[i + 1 : end])
+    return end - i if end - i >= 3 and words >= MIN_RAIL_WORDS * (end - i - 1) else 0
 
 
 def _is_headline(text: str) -> bool:

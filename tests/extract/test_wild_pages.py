@@ -235,6 +235,24 @@ def test_a_most_read_rail_inside_the_body_is_dropped(rail: str) -> None:
     assert keys(body_of(html)) == keys(PARAGRAPHS)
 
 
+@pytest.mark.parametrize(
+    "section",
+    [
+        [  # a list of its own, under a heading that only begins like a rail's
+            "Эң көп окулган китептер",
+            "Манас эпосу, Сагымбай Орозбаков",
+            "Жамийла, Чыңгыз Айтматов",
+            "Ак кеме, Чыңгыз Айтматов",
+        ],
+        ["Көп окулгандар", "Мухаммед", "Алинур", "Айлин"],  # names, not headlines
+    ],
+    ids=["own-list", "names"],
+)
+def test_an_articles_own_short_list_under_a_cue_like_heading_stays(section: list[str]) -> None:
+    html = page(paragraphs_html([*PARAGRAPHS[:2], *section, *PARAGRAPHS[2:]]))
+    assert keys(body_of(html)) == keys([*PARAGRAPHS[:2], *section, *PARAGRAPHS[2:]])
+
+
 def test_a_section_named_like_a_cue_stays() -> None:
     section = ["Recommended Books for Managers", "Good to Great, Jim Collins", "The First 90 Days"]
     html = page(paragraphs_html([*PARAGRAPHS, *section]))
@@ -343,3 +361,10 @@ def test_a_page_nested_past_the_parser_limit_says_so() -> None:
     body = "<div>" * 2100 + "".join(f"<p>{p}</p>" for p in PARAGRAPHS) + "</div>" * 2100
     with pytest.raises(NoArticle, match="nested deeper than 2048 levels"):
         extract_article(page(body), URL)
+
+
+def test_an_article_above_a_runaway_nested_footer_is_still_read() -> None:
+    # The article is whole; only the footer below it nests past what the parser reads.
+    footer = "<div>" * 2100 + "<p>Бардык укуктар корголгон.</p>" + "</div>" * 2100
+    article = extract_article(page("".join(f"<p>{p}</p>" for p in PARAGRAPHS), after=footer), URL)
+    assert list(article.paragraphs) == PARAGRAPHS
