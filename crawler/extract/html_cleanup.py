@@ -91,6 +91,12 @@ def parse_html(text: str) -> HtmlElement:
     Comments and processing instructions go, their tails kept in place: a comment
     inside a <p> would make trafilatura drop the rest of the paragraph.
     """
+    return parse_page(text)[0]
+
+
+def parse_page(text: str) -> tuple[HtmlElement, bool]:
+    """As `parse_html`, and whether the page nests deeper than the parser reads (what
+    lies below MAX_DEPTH levels is not in the document; what lies above it is)."""
     text = _XML_DECLARATION.sub("", text, count=1)
     # libxml2 stops reading at 256 levels of nesting unless told the document may be
     # huge (then 2048): deep pages exist (nested tables, runaway unclosed tags).
@@ -100,12 +106,9 @@ def parse_html(text: str) -> HtmlElement:
         root = document_fromstring(text, parser=parser)
     except (etree.ParserError, ValueError) as exc:
         raise NoArticle(f"not HTML: {exc}") from None
-    if any("Excessive depth" in entry.message for entry in parser.error_log):
-        raise NoArticle(
-            f"page nested deeper than {MAX_DEPTH} levels: the HTML parser reads no further"
-        )
     etree.strip_tags(root, etree.Comment, etree.ProcessingInstruction)
-    return root
+    too_deep = any("Excessive depth" in entry.message for entry in parser.error_log)
+    return root, too_deep
 
 
 @lru_cache(maxsize=512)

@@ -19,7 +19,7 @@ from crawler.extract.blocks import TRAFILATURA_VERSION, main_text_blocks
 from crawler.extract.decode import decode_html
 from crawler.extract.dedup import dedupe_blocks, is_credit
 from crawler.extract.errors import NoArticle
-from crawler.extract.html_cleanup import clean_page, link_keys, parse_html
+from crawler.extract.html_cleanup import MAX_DEPTH, clean_page, link_keys, parse_html, parse_page
 from crawler.extract.language import detect_language
 from crawler.extract.metadata import read_metadata
 from crawler.extract.normalize import match_key
@@ -55,7 +55,7 @@ def extract_article(
             f"{MAX_INPUT_BYTES // (1024 * 1024)} MiB limit"
         )
     text, _encoding = decode_html(data, content_type)
-    root = parse_html(text)
+    root, too_deep = parse_page(text)
     elements = int(_COUNT(root))
     if elements > MAX_ELEMENTS:
         raise NoArticle(f"page has {elements} HTML elements, over the {MAX_ELEMENTS} limit")
@@ -77,6 +77,10 @@ def extract_article(
         if generic:
             fallback = f"body_selector {selector!r} matched an element with no text"
             paragraphs = generic
+    if not paragraphs and too_deep:
+        raise NoArticle(
+            f"page nested deeper than {MAX_DEPTH} levels: the HTML parser reads no further"
+        )
     if not paragraphs:
         raise NoArticle("no article text found on the page")
     unreadable = _unreadable_share(paragraphs)
