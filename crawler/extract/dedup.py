@@ -302,10 +302,10 @@ def _holding_a_shorter_key(keys: list[str]) -> set[str]:
     for piece in {key for key in keys if len(key) >= MIN_PIECE}:
         at = joined.find(piece)
         while at != -1:
-            owner = keys[bisect_right(starts, at) - 1]
-            if len(owner) > len(piece):
-                holders.add(owner)
-            at = joined.find(piece, at + 1)
+            index = bisect_right(starts, at) - 1
+            if len(keys[index]) > len(piece):
+                holders.add(keys[index])
+            at = joined.find(piece, starts[index + 1])  # that key is settled: on to the next
     return holders
 
 
@@ -391,16 +391,16 @@ def _is_prose(text: str) -> bool:
 
 _ITEM_SEPARATOR = re.compile(r"\s*[,;]\s*")
 MIN_ITEMS = 3
-MAX_ITEM_WORDS = 3  # on average: "1 Green, 1 Red, 1 Yellow" lists; a sentence's clauses are longer
+MAX_ITEM_WORDS = 4  # every item: "1 Green, 1 Red, 1 tsp."; a sentence has a longer clause
 
 
 def _is_enumeration(text: str) -> bool:
     """A list of short items, after an optional "Label:" ("Containers: 1 Green, 1 Red,
-    1 Yellow, 1 tsp."), even when it ends with a full stop."""
+    1 Yellow, 1 tsp."), even when it ends with a full stop. A sentence that names a few
+    places ("Бишкек, Ош, Нарын, Талас жана Баткен облустарынын өкүлдөрү катышты.") has a
+    clause longer than any item."""
     items = [item for item in _ITEM_SEPARATOR.split(text.split(":", 1)[-1]) if item.strip()]
-    if len(items) < MIN_ITEMS:
-        return False
-    return sum(len(item.split()) for item in items) <= MAX_ITEM_WORDS * len(items)
+    return len(items) >= MIN_ITEMS and all(len(item.split()) <= MAX_ITEM_WORDS for item in items)
 
 
 def _keep_first(atoms: list[_Atom]) -> list[_Atom]:
