@@ -29,16 +29,18 @@ BODY = ("Бишкекте кечээ кечинде катуу жаан жаад
 def read_only_archive(tmp_path: Path) -> Path:
     """A one-article archive, closed cleanly (no -wal or -shm beside it), in a folder
     that the commands below see read-only."""
-    if shutil.which("unshare") is None or not read_only_mount_works(tmp_path):
+    folder = tmp_path / "copy #2 of 100%"  # a path a file: URI must escape
+    folder.mkdir()
+    if shutil.which("unshare") is None or not read_only_mount_works(folder):
         pytest.skip("needs `unshare -rm` to make a read-only mount")
-    path = tmp_path / "archive.sqlite3"
+    path = folder / "archive.sqlite3"
     engine = make_engine(resolve_url(str(path)))
     upgrade(engine)
     source = ensure_source(engine, "kabar", "Кабар", "https://kabar.kg/", "ky")
     article = Article(url=URL, title=TITLE, paragraphs=BODY, language="ky", extractor="test")
     store_article(engine, article, FetchInfo(URL, source, datetime(2026, 5, 1, tzinfo=UTC)))
     engine.dispose()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["archive.sqlite3"]
+    assert sorted(p.name for p in folder.iterdir()) == ["archive.sqlite3"]
     return path
 
 

@@ -33,6 +33,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from crawler import __version__
+from crawler.store.engine import sqlite_file
 
 DEFAULT_MAX_BYTES = 1024**3
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -82,7 +83,7 @@ Lookup = Callable[[str], RecordRef | None]
 def default_warc_dir(db_url: URL) -> Path:
     """Beside a SQLite archive (news.sqlite3 → news-warc/), else ./kgnews-warc."""
     if db_url.get_backend_name() == "sqlite" and db_url.database:
-        database = Path(db_url.database.removeprefix("file:").split("?")[0])
+        database = sqlite_file(db_url)
         return database.with_name(f"{database.stem}-warc")
     return Path("kgnews-warc").absolute()
 

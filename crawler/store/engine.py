@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, Connection, make_url
@@ -101,7 +102,7 @@ def sqlite_file(url: URL) -> Path:
     """The file a SQLite URL names (also as a file: URI)."""
     database = url.database or ""
     if url.query.get("uri") == "true" and database.startswith("file:"):
-        database = database.removeprefix("file:").split("?")[0]
+        database = unquote(database.removeprefix("file:").split("?")[0])  # as SQLite reads it
     return Path(database)
 
 
@@ -109,21 +110,32 @@ def read_only(url: URL) -> URL:
     """The URL to read a SQLite archive that cannot be written (a copy on a read-only
     mount, a file we may not write); any other URL as it is.
 
-    Such a file is opened read-only. A WAL-mode file with no `-wal`/`-shm` beside it
-    (a clean copy) cannot even be read that way, since SQLite would have to create
-    them: it is opened `immutable`, which is right for a medium nobody writes.
+    Such a file is opened read-only. On a read-only mount, a WAL-mode file with no
+    `-wal`/`-shm` beside it (a clean copy) cannot even be read that way, since SQLite
+    would have to create them: it is opened `immutable`, right for a medium nobody
+    writes.
     """
     if url.get_backend_name() != "sqlite":
         return url
     path = sqlite_file(url)
     if _writable(path) and _writable(path.parent):
         return url
+    query = {"uri": "true", "mode": "ro"}
     wal = path.with_name(path.name + "-wal")
     shm = path.with_name(path.name + "-shm")
-    query = {"uri": "true", "mode": "ro"}
-    if not (wal.exists() and shm.exists()):
+    if _on_read_only_mount(path.parent) and not (wal.exists() and shm.exists()):
+        # Nobody can write a read-only mount: "immutable" is true. A file we may only
+        # not write on an ordinary disk stays plain read-only: its owner may be crawling.
         query["immutable"] = "1"
-    return url.set(database=f"file:{path.absolute().as_posix()}", query=query)
+    # A file: URI: the path is percent-encoded, so "#", "?" or "%" in it stay the path's.
+    return url.set(database=f"file:{quote(path.absolute().as_posix())}", query=query)
+
+
+def _on_read_only_mount(directory: Path) -> bool:
+    try:
+        return bool(os.statvfs(directory).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
 
 
 def _writable(path: Path) -> bool:
