@@ -10,9 +10,10 @@ from __future__ import annotations
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError
 
 # PostgreSQL SQLSTATEs: class 08 (connection exception), admin/crash shutdown and
-# "cannot connect now" (57P01-57P03), too many connections (53300).
+# "cannot connect now" (57P01-57P03), too many connections (53300), and a lock held past
+# the lock timeout through all the write's own retries (55P03, as SQLite's SQLITE_BUSY).
 _PG_OUTAGE_CLASSES = ("08",)
-_PG_OUTAGE_STATES = {"57P01", "57P02", "57P03", "53300"}
+_PG_OUTAGE_STATES = {"57P01", "57P02", "57P03", "53300", "55P03"}
 # SQLite: the file could not be read or written, or stayed locked past the retries.
 _SQLITE_OUTAGES = ("SQLITE_IOERR", "SQLITE_FULL", "SQLITE_CANTOPEN", "SQLITE_BUSY")
 

@@ -25,6 +25,7 @@ from crawler.store.faults import hooks
 from crawler.store.migrate import upgrade
 from crawler.store.models import Article as ArticleRow
 from crawler.store.models import ArticleVersion
+from crawler.store.outage import is_outage
 from crawler.store.versioning import FetchInfo, StoreResult, ensure_source, store_article
 from crawler.verify.check import verify
 
@@ -167,7 +168,10 @@ def test_a_writer_stuck_behind_a_lock_gives_up_with_a_clear_message(
     other = make_engine(resolve_url(db_url))
     with writer(other).connect() as holder, holder.begin():  # SQLite: locked at BEGIN
         holder.execute(select(ArticleRow).with_for_update())  # PostgreSQL: the row
-        with pytest.raises(DatabaseError, match="is busy: another writer held a lock"):
+        with pytest.raises(DatabaseError, match="is busy: another writer held a lock") as raised:
             store_article(racing_archive, article("Экинчи текст."), FetchInfo(URL, source_id, AT))
+    # For the crawl it is the database away, on either backend: tried again with
+    # backoff, then the crawl stops; never "refused", the page lost and the crawl going on.
+    assert is_outage(raised.value)
     other.dispose()
     assert versions(racing_archive) == [(1, "Биринчи текст.")]
