@@ -88,6 +88,7 @@ class CrawlResult:
             and not self.warc_error
             and not self.database_lost
             and not self.write_errors
+            and not self.not_recorded
         )
         return 0 if ok else 1
 

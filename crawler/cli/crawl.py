@@ -120,8 +120,14 @@ def crawl(
         )
     if result.write_errors:
         click.echo(
-            f"kgnews: error: {result.write_errors} pages could not be archived, each "
-            f"recorded as an error fetch; the first: {result.write_error}",
+            f"kgnews: error: the database refused the rows of {result.write_errors} pages "
+            f"(recorded as error fetches where it took those); the first: {result.write_error}",
+            err=True,
+        )
+    if result.not_recorded and not result.database_lost:
+        click.echo(
+            f"kgnews: error: {result.not_recorded} fetched pages were not recorded at all "
+            "and are fetched again by the next run",
             err=True,
         )
     if result.lock_lost:
