@@ -5,6 +5,8 @@ and a non-zero exit, and the next run fetches what was not recorded."""
 from __future__ import annotations
 
 import shutil
+import subprocess
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -44,15 +46,26 @@ def proxied(tmp_path: Path) -> Iterator[tuple[Engine, str, CuttableProxy]]:
         engine.dispose()
 
 
-def crawl_through(sources: Path, url: str, *settings: str):  # type: ignore[no-untyped-def]
-    import subprocess
-
+def crawl_through(sources: Path, url: str, *settings: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [*KGNEWS, "crawl", "--sources", str(sources), "--db", url, "-s", "DOWNLOAD_DELAY=0",
          "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "KGNEWS_DB_RETRY_BACKOFF_BASE=0.1",
          "-s", "KGNEWS_DB_RETRY_BACKOFF_MAX=0.5", *settings],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
+
+
+def lines_of(crawl: subprocess.Popen[str], bound: float = 300) -> Iterator[str]:
+    """The crawl's stderr, line by line; a crawl that hangs is killed after `bound`
+    seconds (its stderr then ends), so the test fails instead of waiting for ever."""
+    assert crawl.stderr is not None
+    watchdog = threading.Timer(bound, crawl.kill)
+    watchdog.start()
+    try:
+        for line in crawl.stderr:  # noqa: UP028 - `yield from` would close the pipe on exit
+            yield line
+    finally:
+        watchdog.cancel()
 
 
 def test_a_short_outage_loses_nothing(
@@ -66,7 +79,7 @@ def test_a_short_outage_loses_nothing(
         proxy.cut()
         server.gate.set()  # the last page arrives while the database is away
         assert crawl.stderr is not None
-        for line in crawl.stderr:  # wait until a write has failed and is to be tried again
+        for line in lines_of(crawl):  # wait until a write has failed and is to be tried again
             if "database write failed, again in" in line:
                 break
         proxy.restore()
@@ -129,7 +142,7 @@ def test_a_crawl_that_gives_up_on_the_database_fetches_nothing_more(
         proxy.cut()
         server.gate.set()
         assert crawl.stderr is not None
-        for line in crawl.stderr:
+        for line in lines_of(crawl):
             if "stopping the crawl" in line:
                 break
         else:
