@@ -3,4 +3,4 @@
 The package is also the Scrapy project module (see scrapy.cfg).
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from crawler import __version__
 from crawler.store.engine import make_engine, resolve_url
 from crawler.store.models import Article, ArticleVersion, CrawlRun, Fetch, SourceHealth
 from tests.crawl.harness import FIXTURES, serving, user_sources_file
@@ -125,7 +126,9 @@ def test_the_contact_url_goes_into_the_user_agent(tmp_path: Path) -> None:
         )  # fmt: skip
         agents = {headers.get("User-Agent") for _m, _p, headers in server.requests}
     assert result.returncode == 0, result.stderr
-    assert agents == {"kgnews/0.1.0 (Kyrgyz news archive; +https://archive.example.kg/about)"}
+    assert agents == {
+        f"kgnews/{__version__} (Kyrgyz news archive; +https://archive.example.kg/about)"
+    }
 
 
 def test_max_pages_ends_a_run_cleanly(tmp_path: Path) -> None:
