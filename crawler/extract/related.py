@@ -98,9 +98,8 @@ def _rail_length(blocks: list[str], i: int) -> int:
     end = i + 1
     while end < min(len(blocks), i + 1 + MAX_RAIL) and _is_headline(blocks[end]):
         end += 1
-    alone = end == i + 1
-    if alone:
-        return 1 if _RAIL_CUE.match(blocks[i]) and cue.end() == len(blocks[i]) else 0
+    if end == i + 1:  # the cue alone: a heading of nothing but the cue goes
+        return 1 if cue.end() == len(blocks[i]) else 0
     words = sum(len(block.split()) for block in blocks[i + 1 : end])
     return end - i if end - i >= 3 and words >= MIN_RAIL_WORDS * (end - i - 1) else 0
 
