@@ -170,12 +170,16 @@ class NewsSpider(Spider):
         except NoArticle as exc:  # not even a document: nothing to read links from
             yield self._failed_item(response, f"empty page ({exc})")
             return
-        if not listing_links(root, response.url):
+        every = listing_links(root, response.url)
+        if not every:
             yield self._failed_item(response, "empty page: not one link on it")
             return
-        yield from self._articles(
-            source, [Link(u) for u in listing_links(root, response.url, source.link_selector)]
+        picked = (
+            listing_links(root, response.url, source.link_selector)
+            if source.link_selector
+            else every
         )
+        yield from self._articles(source, [Link(u) for u in picked])
         page = int(response.meta.get("page", 1))
         following = next_page(root, response.url, source.next_page_selector)
         if following and page < source.max_listing_pages:
