@@ -81,25 +81,22 @@ class StoppedAtOnce(IgnoreRequest):
     not fetched, so not a fetch."""
 
 
-def stop_at_once(crawler: Crawler, reason: str) -> int:
+def stop_at_once(crawler: Crawler, reason: str) -> None:
     """Close the spider, and drop the requests queued in the downloader.
 
     Closing alone stops the scheduler, but the downloader still fetches what it has
     queued (up to CONCURRENT_REQUESTS, each waiting out its site's delay): pages that
     a run which lost its database, or its lock, could only throw away. Requests on
-    the wire finish. Returns how many were dropped.
+    the wire finish.
     """
     engine = crawler.engine
     if engine is None:
-        return 0
+        return
     deferred_from_coro(engine.close_spider_async(reason=reason))
-    dropped = 0
     for slot in list(engine.downloader.slots.values()):
         while slot.queue:
             _request, waiting = slot.queue.popleft()
             waiting.errback(StoppedAtOnce(reason))
-            dropped += 1
-    return dropped
 
 
 class PageBudget:
