@@ -22,7 +22,14 @@ from functools import lru_cache
 
 from cssselect import GenericTranslator, SelectorError
 from lxml import etree
-from lxml.html import HtmlElement, HTMLParser, document_fromstring
+from lxml.html import (
+    HtmlComment,
+    HtmlElement,
+    HtmlEntity,
+    HTMLParser,
+    HtmlProcessingInstruction,
+    document_fromstring,
+)
 from lxml.html import builder as E
 
 from crawler.extract.body_parts import merge_body_parts
@@ -65,23 +72,33 @@ MAX_DEPTH = 2048  # libxml2's nesting limit for a huge_tree parse
 _CLONE_SET = frozenset(_CLONE_CLASSES)
 _CAROUSEL_SET = frozenset(_CAROUSEL_CLASSES)
 _CONTROL_SET = frozenset(_CONTROL_CLASSES)
-_CLASSED = etree.XPath("//*[@class]")
+_CLASS_VALUES = etree.XPath("//@class")
+# Every name of the three sets holds one of these: a cheap first test of a class value.
+_MAY_MATCH = re.compile("slick|swiper|owl|splide|glide|tns-|bx|carousel|flickity|clone")
 
 
 def _by_class(root: HtmlElement) -> tuple[list[HtmlElement], list[HtmlElement], list[HtmlElement]]:
     """Clones, controls and carousels, in document order, in one pass over the tree."""
     clones, controls, carousels = [], [], []
-    for element in _CLASSED(root):
-        classes = set(element.get("class", "").split())
+    for value in _CLASS_VALUES(root):
+        if not _MAY_MATCH.search(value):
+            continue
+        classes = set(value.split())
         if classes & _CLONE_SET or {"owl-item", "cloned"} <= classes:
-            clones.append(element)
+            clones.append(value.getparent())
         elif classes & _CONTROL_SET:
-            controls.append(element)
+            controls.append(value.getparent())
         elif classes & _CAROUSEL_SET:
-            carousels.append(element)
+            carousels.append(value.getparent())
     return clones, controls, carousels
 
 
+# Every element an HtmlElement, chosen in C: lxml.html's own lookup (a Python call per
+# element touched, to give forms and inputs classes of their own that nothing here uses)
+# was a tenth of trafilatura's time on our trees.
+_LOOKUP = etree.ElementDefaultClassLookup(
+    element=HtmlElement, comment=HtmlComment, pi=HtmlProcessingInstruction, entity=HtmlEntity
+)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 
@@ -102,6 +119,7 @@ def parse_page(text: str) -> tuple[HtmlElement, bool]:
     # huge (then 2048): deep pages exist (nested tables, runaway unclosed tags).
     # The input size is capped before parsing, so "huge" risks nothing here.
     parser = HTMLParser(huge_tree=True)
+    parser.set_element_class_lookup(_LOOKUP)
     try:
         root = document_fromstring(text, parser=parser)
     except (etree.ParserError, ValueError) as exc:
@@ -129,6 +147,7 @@ def clean_page(
 ) -> tuple[HtmlElement, bool]:
     """The tree trafilatura should read, and whether the rules' body selector found the
     body in it. Changes `root` in place."""
+    _drop_code(root)
     clones, controls, carousels = _by_class(root)
     for element in clones + controls:
         _drop(element)
@@ -152,6 +171,20 @@ def clean_page(
     _text_divs_to_paragraphs(body)
     body.tail = None
     return E.HTML(E.BODY(E.ARTICLE(body))), True
+
+
+_CODE = etree.XPath(
+    "//script[not(@type='application/ld+json')] | //style | /html/head/*[not(self::script)]"
+)
+
+
+def _drop_code(root: HtmlElement) -> None:
+    """Scripts, styles and the head's links and metas go first (read by
+    crawler.extract.metadata already): never body text, they would only be copied with
+    the tree and searched at each of trafilatura's passes. JSON-LD stays: trafilatura
+    may read a body there."""
+    for element in _CODE(root):
+        element.drop_tree()
 
 
 def _attached(element: HtmlElement, root: HtmlElement) -> bool:
