@@ -16,19 +16,21 @@ from __future__ import annotations
 
 from itertools import pairwise
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 from crawler.extract.tree import outermost
 
 MIN_PROSE = 2
 MIN_PROSE_CHARS = 80
-_CONTAINERS = ("div", "section", "article")
+# Containers with a class and two <p> children at least, in document order.
+_CANDIDATES = etree.XPath("//*[self::div or self::section or self::article][@class][p[2]]")
 
 
 def merge_body_parts(root: HtmlElement) -> None:
     """Move the later parts of a split body into its first part, in place."""
     groups: dict[tuple[str, str], list[HtmlElement]] = {}
-    for element in root.iter(*_CONTAINERS):
+    for element in _CANDIDATES(root):
         classes = element.get("class")
         if classes and _prose_children(element) >= MIN_PROSE:
             groups.setdefault((str(element.tag), " ".join(sorted(classes.split()))), []).append(
