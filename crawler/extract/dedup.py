@@ -54,6 +54,7 @@ _CREDIT = re.compile(
     r"видео|photo|булак|source)\s*[:.,-]).{0,80}$",
     re.IGNORECASE,
 )
+_CREDIT_CUES = ("©", "сүрөт", "фото", "видео", "photo", "булак", "source")  # one is in each credit
 _CREDIT_REACH = 200  # characters from the end where a credit can begin (it ends the text)
 _HYPHENS = "-‐‑"
 _SENTENCE_END = re.compile(r"[.!?…]")
@@ -228,20 +229,35 @@ def split_glued_headings(text: str) -> list[str]:
 
 def _first_glue(text: str) -> tuple[int, int] | None:
     """Where the first glued sub-heading stands in `text` (start, end), if one does."""
-    if not _CASE_SEAM.search(text):
-        return None  # no small letter straight before a capital: nothing glued
-    for run in _LETTER_RUN.finditer(text):
-        word = run.group(0)
-        for seam in _CASE_SEAM.finditer(word):  # a small letter straight before a capital
-            cut = seam.end()
-            if not 2 <= cut < len(word) - 1:
-                continue
-            head, tail = word[:cut], word[cut:]
-            if not head[0].isupper():
-                continue
-            stem = head if len(head) < 5 else head[:-1]
-            if tail.startswith(stem):
-                return run.start(), run.start() + cut
+    seams = [seam.end() for seam in _CASE_SEAM.finditer(text)]
+    done = 0  # the text up to here is settled
+    for at in seams:  # a small letter straight before a capital, at `at`
+        if at < done:
+            continue
+        # The word holding it: words never hold a space, so it starts after the last one.
+        for run in _LETTER_RUN.finditer(text, text.rfind(" ", 0, at) + 1):
+            if run.end() > at:
+                break
+        else:
+            return None
+        start, done = run.span()
+        glue = _glue_in(run.group(0), [cut - start for cut in seams if start < cut < done])
+        if glue is not None:
+            return start, start + glue
+    return None
+
+
+def _glue_in(word: str, cuts: list[int]) -> int | None:
+    """The first seam of `word` where a capitalised head is glued to a word repeating it."""
+    for cut in cuts:
+        if not 2 <= cut < len(word) - 1:
+            continue
+        head, tail = word[:cut], word[cut:]
+        if not head[0].isupper():
+            continue
+        stem = head if len(head) < 5 else head[:-1]
+        if tail.startswith(stem):
+            return cut
     return None
 
 
@@ -356,6 +372,9 @@ def _split(
 
 def _core_key(atom: _Atom) -> str:
     """The key without a trailing credit ("… Сүрөт: Азаттык")."""
+    tail = atom.text[-_CREDIT_REACH:].casefold()
+    if not any(cue in tail for cue in _CREDIT_CUES):
+        return atom.key  # (a cheap test first: most blocks name no credit)
     match = _CREDIT.search(atom.text, max(0, len(atom.text) - _CREDIT_REACH))
     if match and match.start() > 0:
         return _Keyed.of(atom.text[: match.start()]).key or atom.key

@@ -120,7 +120,7 @@ _MAY_FOLD = re.compile(
 
 def fold_lookalikes(text: str) -> str:
     """Replace look-alike letters inside Cyrillic words by the Kyrgyz Cyrillic letter."""
-    if not _MAY_FOLD.search(text):
+    if text.isascii() or not _MAY_FOLD.search(text):  # (no Cyrillic letter: nothing to fold)
         return text
     return _WORD.sub(_fold_word, text)
 

@@ -106,6 +106,7 @@ def test_blank_and_punctuation_only_blocks_go() -> None:
         ("жатат.АктөбеАктөбеде 1000дей", ["жатат.", "Актөбе", "Актөбеде 1000дей"]),
         ("Митингде КазАвтожол кызматкерлери", ["Митингде КазАвтожол кызматкерлери"]),
         ("iPhone менен YouTube", ["iPhone менен YouTube"]),
+        ("YouTube каналы.АктауАктаудагы", ["YouTube каналы.", "Актау", "Актаудагы"]),
     ],
 )
 def test_glued_sub_headings(glued: str, parts: list[str]) -> None:
