@@ -23,7 +23,7 @@ from crawler.extract.html_cleanup import MAX_DEPTH, clean_page, link_keys, parse
 from crawler.extract.language import detect_language
 from crawler.extract.metadata import read_metadata
 from crawler.extract.normalize import match_key
-from crawler.extract.related import linked_chars, without_read_also
+from crawler.extract.related import linked_chars_each, without_read_also
 from crawler.extract.rules import NO_RULES, ExtractionRules
 
 _COUNT = etree.XPath("count(//*)")
@@ -152,7 +152,7 @@ def _linked_share(paragraphs: list[str], links: frozenset[str]) -> float:
     headlines; an article's is paragraphs, however linky its menus and sidebars."""
     keys = [match_key(p) for p in paragraphs]
     total = sum(len(key) for key in keys)
-    return sum(linked_chars(key, links) for key in keys) / total if total else 0.0
+    return sum(linked_chars_each(keys, links)) / total if total else 0.0
 
 
 TITLE_WITHIN = 3  # blocks: the title repeated this near the top is the page's heading

@@ -14,6 +14,7 @@ from crawler.extract.errors import NoArticle
 from crawler.extract.html_cleanup import clean_page, parse_html
 from crawler.extract.normalize import match_key
 from crawler.extract.pipeline import extract_article
+from crawler.extract.related import linked_chars, linked_chars_each
 from crawler.extract.rules import ExtractionRules
 
 URL = "https://old-cms.example.kg/news/2012/05/1234.html"
@@ -92,6 +93,23 @@ def test_the_source_pattern_says_article_so_a_digest_of_links_is_kept() -> None:
     with pytest.raises(NoArticle, match="listing page"):
         body_of(html)
     assert keys(body_of(html, known_article=True)) == keys(PARAGRAPHS)
+
+
+def test_link_text_is_counted_alike_block_by_block_and_for_the_whole_body() -> None:
+    # The body's link share looks for each link once in all the blocks: it must count
+    # what the block-by-block count does (a link in two blocks, twice in one, a short
+    # link only as a whole block, a block that is one whole link).
+    links = frozenset({"жаңыавтобустар", "шаар", "бишкекшаарында", "окуңуз"})
+    blocks = [
+        "Жаңы автобустар: Бишкек шаарында жаңы автобустар жүрө баштады.",
+        "Бишкек шаарында кар жаады.",
+        "Шаар",
+        "Окуңуз",
+        "Ош шаарында жаңы автобус жок.",
+    ]
+    block_keys = keys(blocks)
+    assert linked_chars_each(block_keys, links) == [linked_chars(k, links) for k in block_keys]
+    assert linked_chars_each(block_keys, links) == [28, 14, 4, 6, 0]
 
 
 def test_a_known_article_url_with_almost_no_text_is_still_refused() -> None:
