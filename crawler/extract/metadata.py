@@ -102,7 +102,9 @@ def read_metadata(root: HtmlElement, url: str, rules: ExtractionRules) -> Metada
     )
     canonical = _same_site(
         url,
-        _first_attr(root, "//link[@rel='canonical']", ("href",)) or meta.first("og:url"),
+        _first_attr(root, "/html/head/link[@rel='canonical']", ("href",))  # (where it stands)
+        or _first_attr(root, "//link[@rel='canonical']", ("href",))
+        or meta.first("og:url"),
     )
     image = meta.first("og:image", "twitter:image") or _image(ld.get("image"))
     return Metadata(
