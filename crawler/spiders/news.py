@@ -96,8 +96,7 @@ class NewsSpider(Spider):
         for key, source in spider.sources.items():
             slot: dict[str, float] = {"concurrency": source.concurrency}
             delay = source.delay if source.delay is not None else default_delay
-            if delay:
-                slot.update(pacing(delay, jitter))  # `delay` is a minimum, jitter adds
+            slot.update(pacing(delay, jitter))  # a minimum (0 too), jitter only adds
             slots.setdefault(key, slot)
         crawler.settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
         spider.recheck = crawler.settings.get("KGNEWS_RECHECK", "due")

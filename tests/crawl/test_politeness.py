@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from itertools import pairwise
 from pathlib import Path
 
 import pytest
 import pytest_twisted
 from scrapy.core.downloader import Slot
+from scrapy.crawler import CrawlerRunner
 from sqlalchemy import Engine
 
+from crawler.crawl import crawl_settings
 from crawler.demo.mirror import Mirror, MirrorServer
 from crawler.politeness import pacing
+from crawler.spiders.news import NewsSpider
 from tests.crawl.harness import FIXTURES, crawl, user_sources
 
 SITE = FIXTURES / "user-site"
@@ -56,3 +60,16 @@ def test_jitter_only_ever_adds_to_a_sites_minimum_delay(jitter: float) -> None:
     assert max(draws) <= 2.0 * (1 + jitter) + 1e-9
     if jitter:  # still random: spread over most of the allowed range
         assert max(draws) - min(draws) > 0.8 * 2.0 * jitter
+
+
+def test_a_source_with_no_delay_is_not_given_the_default_one(archive: Engine, db_url: str) -> None:
+    # `delay = 0` in a sources file means "do not wait" (a mirror of our own, a local
+    # copy), not "not given": Scrapy's slot would otherwise wait the 1 s default.
+    base = user_sources(SITE / "sources.toml.in", "http://127.0.0.1:1")[0]
+    zero, unset = replace(base, key="fast", delay=0.0), replace(base, key="polite", delay=None)
+    settings = {"DOWNLOAD_DELAY": 1.0, "DOWNLOAD_DELAY_JITTER": 0.0}
+    crawler = CrawlerRunner(crawl_settings(db_url, settings)).create_crawler(NewsSpider)
+    NewsSpider.from_crawler(crawler, source_list=[zero, unset])
+    slots = crawler.settings.getdict("DOWNLOAD_SLOTS")
+    assert slots["fast"]["delay"] == 0.0
+    assert slots["polite"]["delay"] == 1.0
