@@ -132,7 +132,10 @@ def normalize_spaces(text: str) -> str:
     """
     if _ODD_SPACE.search(text):  # (translate is slow on non-ASCII text: only when needed)
         text = text.translate(_SPACE_TABLE)
-    lines = (_RUNS_OF_SPACE.sub(" ", line).strip() for line in text.split("\n"))
+    lines = (
+        (_RUNS_OF_SPACE.sub(" ", line) if "  " in line else line).strip()
+        for line in text.split("\n")
+    )
     return "\n".join(lines)
 
 
