@@ -26,12 +26,15 @@ from twisted.internet import task
 
 from crawler.capture.warc import RecordRef
 from crawler.errors import DatabaseError
+from crawler.extract.article import Article as ExtractedArticle
 from crawler.extract.errors import NoArticle
 from crawler.extract.pipeline import extract_article
 from crawler.health.judge import Thresholds
 from crawler.health.measure import record_health
 from crawler.items import ArticlePage, FailedFetch
 from crawler.middlewares import stop_at_once
+from crawler.pool.order import InOrder
+from crawler.pool.workers import WorkerFailed, WorkerPool, default_size
 from crawler.sources.model import Source
 from crawler.store.engine import make_engine, resolve_url
 from crawler.store.migrate import ensure_schema
@@ -44,6 +47,9 @@ PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "application/x
 # Close reasons: finished, or ended early as asked (--max-pages, --max-minutes).
 FINISHED = {"finished", "closespider_pagecount", "closespider_timeout", "closespider_itemcount"}
 _CLOSE_STATUS = {"shutdown": "interrupted", "lock_lost": "interrupted"}
+Extracted = ExtractedArticle | str | None
+"""What extraction made of a page: its article, the reason it has none, or None (not
+a page to extract)."""
 
 
 class ArchivePipeline:
@@ -54,6 +60,8 @@ class ArchivePipeline:
         self.heartbeat: task.LoopingCall | None = None
         self.source_ids: dict[str, int] = {}
         self.database_lost = ""
+        self.pool: WorkerPool | None = None
+        self.order = InOrder()
         crawler.signals.connect(self.request_dropped, signal=signals.request_dropped, weak=False)
         crawler.signals.connect(
             self.request_scheduled, signal=signals.request_scheduled, weak=False
@@ -78,6 +86,14 @@ class ArchivePipeline:
             self.source_ids[source.key] = ensure_source(
                 self.engine, source.key, source.name, source.base_url, source.language
             )
+        workers = settings.get("KGNEWS_EXTRACT_WORKERS")
+        size = default_size() if workers is None else int(workers)
+        if size > 0:
+            self.pool = WorkerPool(
+                "crawler.extract.pipeline:extract_article", size,
+                settings.getfloat("KGNEWS_EXTRACT_TIMEOUT"),
+                expected=("crawler.extract.errors:NoArticle",),
+            )  # fmt: skip
         start = begin_run(self.engine, list(self.sources), self._now(), Holder.this_process())
         self.run_id = start.run_id
         self.locked = len(start.sources)
@@ -97,6 +113,10 @@ class ArchivePipeline:
     def close_spider(self, spider: Spider | None = None) -> None:
         if self.heartbeat is not None and self.heartbeat.running:
             self.heartbeat.stop()
+        if self.pool is not None:
+            self.pool.close()
+            self.crawler.stats.set_value("kgnews/extract_workers_replaced", self.pool.replaced)
+            self.pool = None
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         self.crawler.stats.set_value("kgnews/close_reason", reason)
@@ -144,6 +164,16 @@ class ArchivePipeline:
         return item
 
     async def _write(self, item: ArticlePage | FailedFetch) -> None:
+        """Extract (in a worker, alongside other pages), then write in arrival order."""
+        turn = self.order.take()
+        try:
+            extracted = await self._extract(item) if isinstance(item, ArticlePage) else None
+            await self.order.wait(turn)
+            await self._write_now(item, extracted)
+        finally:
+            self.order.done(turn)
+
+    async def _write_now(self, item: ArticlePage | FailedFetch, extracted: Extracted) -> None:
         settings = self.crawler.settings
         since, attempt = time.monotonic(), 0
         key = uuid.uuid4().hex  # one per fetch: a retry after a lost commit answer finds it
@@ -153,7 +183,7 @@ class ArchivePipeline:
                 return
             try:
                 if isinstance(item, ArticlePage):
-                    self._archive(item, key)
+                    self._archive(item, key, extracted)
                 else:
                     self._failed(item, key)
                 return
@@ -207,7 +237,28 @@ class ArchivePipeline:
 
     # --------------------------------------------------------------------------------
 
-    def _archive(self, page: ArticlePage, key: str) -> None:
+    async def _extract(self, page: ArticlePage) -> Extracted:
+        """The article on the page, the reason there is none, or None when the page is
+        not one to extract (a 304, a page whose raw response was not kept, not HTML)."""
+        media_type = (page.content_type or "text/html").split(";")[0].strip().lower()
+        if page.warc_error is not None or page.status == 304 or media_type not in PAGE_TYPES:
+            return None
+        source = self.sources[page.source]
+        args = (page.body, page.url, source.rules, page.content_type)
+        known = source.article_id(page.url) is not None
+        try:
+            if self.pool is None:
+                return extract_article(*args, known_article=known)
+            article: ExtractedArticle = await self.pool.run(*args, known_article=known)
+            return article
+        except NoArticle as exc:
+            return f"no article: {exc}"
+        except WorkerFailed as exc:
+            self.crawler.stats.inc_value("kgnews/extraction_failures")
+            logger.error("%s: not extracted: %s", page.url, exc)
+            return f"not extracted: {exc}"
+
+    def _archive(self, page: ArticlePage, key: str, extracted: Extracted) -> None:
         assert self.engine is not None
         source = self.sources[page.source]
         fetch = self._fetch(
@@ -230,16 +281,11 @@ class ArchivePipeline:
             )
             self._count(source.key, "error")
             return
-        try:
-            article = extract_article(
-                page.body, page.url, source.rules, page.content_type,
-                known_article=source.article_id(page.url) is not None,
-            )  # fmt: skip
-        except NoArticle as exc:
-            store_fetch(self.engine, fetch, "error", error=f"no article: {exc}")
+        if not isinstance(extracted, ExtractedArticle):
+            store_fetch(self.engine, fetch, "error", error=extracted or "not extracted")
             self._count(source.key, "error")
             return
-        article = replace(article, url=source.canonical_for(page.url, article.url))
+        article = replace(extracted, url=source.canonical_for(page.url, extracted.url))
         if article.language and article.language != source.language:
             store_fetch(
                 self.engine, fetch, "skipped",

@@ -81,6 +81,12 @@ KGNEWS_DB_RETRY_BACKOFF_BASE = 0.5  # seconds, doubled on each try
 KGNEWS_DB_RETRY_BACKOFF_MAX = 10.0
 
 # Discovery bounds per source and run.
+# Extraction runs in worker processes, one per core, off the crawl's event loop; 0 runs
+# it in the crawl's own process. A page whose extraction runs longer than the timeout
+# (or kills its worker) becomes an error fetch, and a new worker takes over.
+KGNEWS_EXTRACT_WORKERS = None  # None: one per core
+KGNEWS_EXTRACT_TIMEOUT = 120.0  # seconds a page may take
+
 KGNEWS_MAX_SITEMAPS = 10  # child sitemaps followed from one sitemap index
 KGNEWS_MAX_SITEMAP_URLS = 2000  # article URLs taken from one sitemap
 

@@ -1,7 +1,8 @@
 """Fault points: where a test may kill the process or hold a writer, to prove what survives.
 
 Set KGNEWS_FAULT_POINT=NAME:N and the process kills itself (SIGKILL, as a power cut or
-the OOM killer would) the Nth time it reaches the point NAME. A test in the same
+the OOM killer would) the Nth time it reaches the point NAME; NAME:N:TEXT counts only
+the times it is reached for a URL that holds TEXT. A test in the same
 process may instead run a function of its own there (`hooks`): hold a writer while
 another one races it. Unset, as in every real run, a point costs two lookups.
 
@@ -10,7 +11,8 @@ it), `version_written` (a new version inserted, its transaction not committed),
 `fetch_written` (an article's fetch row added, not committed), `warc_written` (a
 response record written, nothing in the database yet), `committed` (a write
 transaction committed, its caller not yet told), `conflict_retry` (a write
-transaction lost a race and is about to start again).
+transaction lost a race and is about to start again), `extracting` (an extraction
+worker has taken a page, in the worker's own process).
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from contextlib import contextmanager
 from typing import Any
 
 ENV = "KGNEWS_FAULT_POINT"
-_NAME, _, _COUNT = os.environ.get(ENV, "").partition(":")
+_NAME, _, _REST = os.environ.get(ENV, "").partition(":")
+_COUNT, _, _URL_PART = _REST.partition(":")
 _reached = 0
 _hooks: dict[str, Callable[..., None]] = {}
 
@@ -33,7 +36,7 @@ def fault_point(name: str, **details: Any) -> None:
     hook = _hooks.get(name)
     if hook is not None:
         hook(**details)
-    if name != _NAME:
+    if name != _NAME or _URL_PART not in str(details.get("url", "")):
         return
     _reached += 1
     if _reached == int(_COUNT or 1):

@@ -43,7 +43,8 @@ FAST = {
     "LOG_LEVEL": "WARNING",
     "KGNEWS_PROGRESS_INTERVAL": 0,
     "KGNEWS_SUMMARY": False,
-}
+    "KGNEWS_EXTRACT_WORKERS": 0,  # in the test's process (tests/crawl/test_extract_workers.py
+}  # crawls with workers)
 
 
 @contextmanager

@@ -11,6 +11,7 @@ import os
 import shutil
 import signal
 import subprocess
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -37,10 +38,10 @@ SITE = FIXTURES / "user-site"
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "RETRY_TIMES=0"]
 
 
-def start_crawl(sources: Path, db_url: str) -> subprocess.Popen[str]:
+def start_crawl(sources: Path, db_url: str, *extra: str) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if k != "KGNEWS_DATABASE_URL"}
     return subprocess.Popen(
-        [*KGNEWS, "crawl", "--sources", str(sources), "--db", db_url, *FAST],
+        [*KGNEWS, "crawl", "--sources", str(sources), "--db", db_url, *FAST, *extra],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )  # fmt: skip
 
@@ -231,15 +232,14 @@ def test_a_run_whose_locks_were_taken_over_stops_at_once(
     clock, beats = FixedClock(started), task.Clock()
     site = site_with_more_articles(SITE, tmp_path, 10)
     with GatedMirrorServer(Mirror.load(site), "/kg/news/101") as server:
-        sources = user_sources(SITE / "sources.toml.in", server.origin)
         # One request at a time, a quarter second apart: the other articles wait in the
         # downloader's queue behind the held one, and must never be fetched once the
         # lock is gone.
-        one_at_a_time = {
-            "KGNEWS_HEARTBEAT_CLOCK": beats,
-            "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
-            "DOWNLOAD_DELAY": 0.25,
-        }
+        sources = [
+            replace(source, delay=0.25)
+            for source in user_sources(SITE / "sources.toml.in", server.origin)
+        ]
+        one_at_a_time = {"KGNEWS_HEARTBEAT_CLOCK": beats, "CONCURRENT_REQUESTS_PER_DOMAIN": 1}
         done = crawl(sources, db_url, clock, one_at_a_time)
         arrived = yield threads.deferToThread(server.arrived.wait, 120)
         assert arrived, "the crawl never reached the article"

@@ -1,0 +1,1 @@
+"""Work on every core: extraction in worker processes, fed from the crawl's event loop."""

@@ -1,0 +1,25 @@
+"""Jobs for the worker pool's tests, run in its worker processes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+from crawler.extract.errors import NoArticle
+
+
+def work(what: str, value: int = 0) -> int:
+    """What the test asks of one job: a result, an expected or unexpected failure,
+    a worker that dies mid-job, or one that never ends."""
+    if what == "square":
+        return value * value
+    if what == "no article":
+        raise NoArticle(f"nothing on page {value}")
+    if what == "bug":
+        raise ValueError(f"page {value} broke the code")
+    if what == "die":
+        os.kill(os.getpid(), signal.SIGKILL)
+    if what == "hang":
+        time.sleep(3600)  # in the worker: the test itself never waits on it
+    raise AssertionError(what)

@@ -1,0 +1,131 @@
+"""The worker pool: jobs run in other processes, and a worker that dies or hangs costs
+its own job only."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable, Coroutine, Generator
+from typing import Any
+
+import pytest
+import pytest_twisted
+from twisted.internet.defer import Deferred
+
+from crawler.extract.errors import NoArticle
+from crawler.pool.workers import WorkerFailed, WorkerPool
+
+JOBS = "tests.pool.jobs:work"
+
+
+def on_asyncio(
+    test: Callable[[], Coroutine[Any, Any, None]],
+) -> Callable[[], Generator[Deferred[None], Any, None]]:
+    """Run an asyncio coroutine as a test, on the reactor's asyncio loop (a job that never
+    comes back fails the test after a minute instead of hanging the suite)."""
+
+    @functools.wraps(test)
+    @pytest_twisted.inlineCallbacks
+    def run() -> Generator[Deferred[None], Any, None]:
+        yield Deferred.fromFuture(asyncio.ensure_future(asyncio.wait_for(test(), 60)))
+
+    return run
+
+
+class HandClock:
+    """Timers that fire only when the test says so."""
+
+    def __init__(self) -> None:
+        self.timers: list[Timer] = []
+        self.scheduled = asyncio.Event()
+
+    def call_later(self, delay: float, callback: Callable[[], None]) -> Timer:
+        timer = Timer(delay, callback)
+        self.timers.append(timer)
+        self.scheduled.set()
+        return timer
+
+    def advance(self, seconds: float) -> None:
+        for timer in list(self.timers):
+            if not timer.cancelled and timer.delay <= seconds:
+                self.timers.remove(timer)
+                timer.callback()
+
+
+class Timer:
+    def __init__(self, delay: float, callback: Callable[[], None]) -> None:
+        self.delay, self.callback, self.cancelled = delay, callback, False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+def pool(size: int, clock: HandClock | None = None) -> WorkerPool:
+    return WorkerPool(JOBS, size, 60.0, expected=("crawler.extract.errors:NoArticle",), clock=clock)
+
+
+@on_asyncio
+async def test_jobs_on_two_workers_each_get_their_own_result() -> None:
+    workers = pool(2)
+    try:
+        results = await asyncio.gather(*(workers.run("square", n) for n in range(40)))
+    finally:
+        workers.close()
+    assert results == [n * n for n in range(40)]
+    assert workers.replaced == 0
+
+
+@on_asyncio
+async def test_a_worker_killed_mid_job_fails_that_job_only_and_is_replaced() -> None:
+    workers = pool(1)
+    try:
+        jobs = [workers.run("square", 3), workers.run("die"), workers.run("square", 4)]
+        results = await asyncio.gather(*jobs, return_exceptions=True)
+        after = await workers.run("square", 5)
+    finally:
+        workers.close()
+    first, died, last = results
+    assert (first, last, after) == (9, 16, 25)
+    assert isinstance(died, WorkerFailed)
+    assert str(died) == "extraction worker died while working on it (killed by SIGKILL)"
+    assert workers.replaced == 1
+
+
+@on_asyncio
+async def test_a_job_that_runs_too_long_is_stopped_and_its_worker_replaced() -> None:
+    clock = HandClock()
+    workers = pool(1, clock)
+    try:
+        hung = asyncio.ensure_future(workers.run("hang"))
+        await clock.scheduled.wait()  # the job is with its worker, its timer running
+        clock.advance(59)
+        assert not hung.done()
+        clock.advance(60)
+        with pytest.raises(WorkerFailed, match=r"^extraction took longer than 60 s; stopped$"):
+            await hung
+        assert await workers.run("square", 7) == 49
+    finally:
+        workers.close()
+    assert workers.replaced == 1
+
+
+@on_asyncio
+async def test_failures_of_the_job_itself_come_back_and_the_worker_stays() -> None:
+    workers = pool(1)
+    try:
+        with pytest.raises(NoArticle, match=r"^nothing on page 3$"):
+            await workers.run("no article", 3)
+        with pytest.raises(WorkerFailed, match=r"^extraction failed: ValueError: page 4 broke"):
+            await workers.run("bug", 4)
+        assert await workers.run("square", 2) == 4
+    finally:
+        workers.close()
+    assert workers.replaced == 0
+
+
+@on_asyncio
+async def test_a_closed_pool_takes_no_more_jobs() -> None:
+    workers = pool(1)
+    workers.close()
+    with pytest.raises(WorkerFailed, match="closed"):
+        await workers.run("square", 1)
