@@ -8,6 +8,8 @@ the current one, its `extractor` saying which code produced it. No network.
 
 from __future__ import annotations
 
+import asyncio
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -17,9 +19,11 @@ from sqlalchemy import Engine, and_, func, select
 
 from crawler.capture.content import ContentError, decode_body
 from crawler.capture.warc import StoredResponse, WarcReadError, read_record
+from crawler.extract.article import Article as ExtractedArticle
 from crawler.extract.errors import NoArticle
 from crawler.extract.pipeline import MAX_INPUT_BYTES, extract_article
 from crawler.extract.rules import ExtractionRules
+from crawler.pool.workers import WorkerFailed, WorkerPool
 from crawler.store.engine import database_errors
 from crawler.store.models import Article, Fetch, Source
 from crawler.store.records import first_with_payload
@@ -97,32 +101,116 @@ def reextract(
     pages: list[KeptPage],
     rules_for: Callable[[str], ExtractionRules],
     step: Callable[[], None] = lambda: None,
+    workers: int = 0,
 ) -> Outcome:
+    """Extract the pages again and store what changed, in the order given.
+
+    With `workers`, extraction runs in that many processes (records are read and
+    results stored here, in order); a page whose worker dies or hangs is reported
+    with the others that could not be extracted. 0 extracts in this process.
+    """
     outcome = Outcome()
-    for page in pages:
-        try:
-            stored = _payload_record(engine, warc_dir, page)
-            body = decode_body(stored.body, stored.header("Content-Encoding"), MAX_INPUT_BYTES)
-            article = extract_article(
-                body, page.url, rules_for(page.source_key), stored.header("Content-Type"),
-                known_article=True,  # it was archived as an article of its source
-            )  # fmt: skip
-        except (WarcReadError, ContentError) as exc:
-            outcome.unreadable.append(f"{exc}; skipped")
-        except NoArticle as exc:
-            outcome.unreadable.append(
-                f"{warc_dir / page.warc_file} at offset {page.warc_offset}: no article: {exc}"
-            )
-        else:
-            result = store_reextraction(
-                engine, page.article_id, replace(article, url=page.article_url), page.fetched_at
-            )
-            if result.outcome == "unchanged":
-                outcome.unchanged += 1
-            else:
-                outcome.changed.append(page.article_url)
-        step()
+    if workers <= 0:
+        for page in pages:
+            _settle(engine, page, outcome, _local(engine, warc_dir, page, rules_for))
+            step()
+        return outcome
+    loop = asyncio.new_event_loop()  # its own: a caller's loop (a test's reactor) stays as it is
+    try:
+        loop.run_until_complete(
+            _in_workers(engine, warc_dir, pages, rules_for, step, workers, outcome)
+        )
+    finally:
+        loop.close()
     return outcome
+
+
+Extracted = ExtractedArticle | str
+"""A page's article, or why there is none (one line, with the record's place)."""
+IN_FLIGHT = 4  # pages per worker handed out ahead of the one being stored
+TIMEOUT = 120.0  # seconds a page may take in a worker
+
+
+def _local(
+    engine: Engine, warc_dir: Path, page: KeptPage, rules_for: Callable[[str], ExtractionRules]
+) -> Extracted:
+    try:
+        body, content_type = _read(engine, warc_dir, page)
+        return extract_article(
+            body, page.url, rules_for(page.source_key), content_type, known_article=True
+        )
+    except (WarcReadError, ContentError) as exc:
+        return f"{exc}; skipped"
+    except NoArticle as exc:
+        return f"{warc_dir / page.warc_file} at offset {page.warc_offset}: no article: {exc}"
+
+
+async def _in_workers(
+    engine: Engine,
+    warc_dir: Path,
+    pages: list[KeptPage],
+    rules_for: Callable[[str], ExtractionRules],
+    step: Callable[[], None],
+    workers: int,
+    outcome: Outcome,
+) -> None:
+    pool = WorkerPool(
+        "crawler.extract.pipeline:extract_article", workers, TIMEOUT,
+        expected=("crawler.extract.errors:NoArticle",),
+    )  # fmt: skip
+
+    async def extracted(page: KeptPage) -> Extracted:
+        where = f"{warc_dir / page.warc_file} at offset {page.warc_offset}"
+        try:
+            body, content_type = _read(engine, warc_dir, page)
+            article: ExtractedArticle = await pool.run(
+                body, page.url, rules_for(page.source_key), content_type, known_article=True
+            )
+            return article
+        except (WarcReadError, ContentError) as exc:
+            return f"{exc}; skipped"
+        except NoArticle as exc:
+            return f"{where}: no article: {exc}"
+        except WorkerFailed as exc:
+            return f"{where}: not extracted: {exc}"
+
+    try:
+        ahead: deque[asyncio.Task[Extracted]] = deque()
+        queue = iter(pages)
+        for page in queue:  # a window of pages in the workers, stored in order
+            ahead.append(asyncio.ensure_future(extracted(page)))
+            if len(ahead) >= IN_FLIGHT * pool.size:
+                break
+        for page in pages:
+            result = await ahead.popleft()
+            following = next(queue, None)
+            if following is not None:
+                ahead.append(asyncio.ensure_future(extracted(following)))
+            _settle(engine, page, outcome, result)
+            step()
+    finally:
+        pool.close()
+
+
+def _read(engine: Engine, warc_dir: Path, page: KeptPage) -> tuple[bytes, str | None]:
+    """The page's payload, decoded, and its content type."""
+    stored = _payload_record(engine, warc_dir, page)
+    body = decode_body(stored.body, stored.header("Content-Encoding"), MAX_INPUT_BYTES)
+    return body, stored.header("Content-Type")
+
+
+def _settle(engine: Engine, page: KeptPage, outcome: Outcome, result: Extracted) -> None:
+    """Store what extraction made of the page, or note why it could not."""
+    if isinstance(result, str):
+        outcome.unreadable.append(result)
+        return
+    stored = store_reextraction(
+        engine, page.article_id, replace(result, url=page.article_url), page.fetched_at
+    )
+    if stored.outcome == "unchanged":
+        outcome.unchanged += 1
+    else:
+        outcome.changed.append(page.article_url)
 
 
 def _payload_record(engine: Engine, warc_dir: Path, page: KeptPage) -> StoredResponse:

@@ -35,12 +35,19 @@ def resolve_warc_dir(option: str | None, db_url: URL) -> Path:
 @click.option("--source", "source_key", metavar="KEY", help="Only this source's articles.")
 @click.option("--since", metavar="DATE", help="Only pages fetched since DATE (UTC unless it says).")
 @click.option("--sources", "sources_file", metavar="FILE", help="Sources file with today's rules.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="Extraction processes [default: one per core; 0: in this process].",
+)
 @warc_dir_option
 @db_option
 def reextract(
     source_key: str | None,
     since: str | None,
     sources_file: str | None,
+    workers: int | None,
     warc_dir: str | None,
     db: str | None,
 ) -> None:
@@ -52,6 +59,7 @@ def reextract(
     skipped (the exit status is then 1); nothing else changes for them.
     """
     from crawler.extract.rules import NO_RULES
+    from crawler.pool.workers import default_size
     from crawler.reextract import kept_pages
     from crawler.reextract import reextract as run
     from crawler.sources.registry import load_registry
@@ -76,6 +84,7 @@ def reextract(
             engine, directory, pages,
             lambda key: registry.get(key).rules if key in known else NO_RULES,
             lambda: progress.advance(task),
+            default_size() if workers is None else workers,
         )  # fmt: skip
     for line in outcome.unreadable:
         click.echo(f"kgnews: {line}", err=True)

@@ -156,6 +156,35 @@ def test_reextract_makes_versions_exactly_where_the_text_changed(
         )  # when the page was fetched, not re-read
 
 
+@pytest_twisted.inlineCallbacks
+def test_reextract_in_workers_reports_a_page_whose_worker_died_and_does_the_rest(
+    archive: Engine, db_url: str, tmp_path: Path
+) -> None:
+    warc_dir = tmp_path / "warc"
+    # Today's rules change article 101; the worker that takes 102 is killed on it.
+    drop = f'drop_paragraphs = ["{SECOND_PARAGRAPH_OF_101}"]\n'
+    with serving(site_copy(tmp_path)) as (server,):
+        mine = user_sources_file(tmp_path, server.origin, drop)
+        sources = user_sources(SITE / "sources.toml.in", server.origin)
+        yield crawl(sources, db_url, FixedClock(T1), {"KGNEWS_WARC_DIR": str(warc_dir)})
+    with Session(archive) as session:
+        place = session.execute(
+            select(Fetch.warc_file, Fetch.warc_offset).where(Fetch.url.endswith("/102"))
+        ).one()
+
+    result = run_kgnews(
+        "reextract", "--sources", str(mine), "--warc-dir", str(warc_dir), "--db", db_url,
+        "--workers", "2", env={"KGNEWS_FAULT_POINT": "extracting:1:/kg/news/102"},
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert (
+        f"kgnews: {warc_dir / place.warc_file} at offset {place.warc_offset}: not extracted: "
+        "extraction worker died while working on it (killed by SIGKILL)"
+    ) in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "3 pages re-read: 1 new versions, 1 unchanged, 1 unreadable" in result.stdout
+
+
 @pytest.mark.parametrize("damage", ["corrupt", "truncate"])
 @pytest_twisted.inlineCallbacks
 def test_a_broken_record_is_reported_and_skipped(
