@@ -31,7 +31,7 @@ from crawler.capture.warc import (
 from crawler.errors import DatabaseError
 from crawler.store.engine import make_engine, resolve_url
 from crawler.store.faults import fault_point
-from crawler.store.records import first_with_payload
+from crawler.store.records import KnownPayloads, first_with_payload
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +48,7 @@ class WarcCapture:
         self.engine = make_engine(db_url)
         self.files: WarcFiles | None = None
         self.failure: str | None = None
+        self.known: KnownPayloads | None = None
         crawler.signals.connect(self.opened, signal=signals.spider_opened, weak=False)
         crawler.signals.connect(self.closed, signal=signals.spider_closed, weak=False)
         crawler.signals.connect(self.downloaded, signal=signals.response_downloaded, weak=False)
@@ -59,6 +60,10 @@ class WarcCapture:
     def opened(self, spider: Spider) -> None:
         run_id = self.crawler.stats.get_value("kgnews/run_id") if self.crawler.stats else None
         self.files = WarcFiles(self.directory, f"kgnews-run{run_id or 0}", self.max_bytes)
+        try:
+            self.known = KnownPayloads(self.engine)
+        except (SQLAlchemyError, DatabaseError) as exc:  # look each one up, as a fallback
+            logger.warning("payload digests not read, looking each one up: %s", exc)
 
     def closed(self, spider: Spider) -> None:
         if self.files is not None:
@@ -100,6 +105,10 @@ class WarcCapture:
             deferred_from_coro(self.crawler.engine.close_spider_async(reason="warc_write_failed"))
 
     def _earlier(self, digest: str) -> RecordRef | None:
+        """The record that first held this payload in an earlier run (the WARC files
+        remember this run's own)."""
+        if self.known is not None and not self.known.may_hold(digest):
+            return None  # new to the archive: no query needed to know it
         try:
             found = first_with_payload(self.engine, digest)
         except (SQLAlchemyError, DatabaseError) as exc:

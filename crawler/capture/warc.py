@@ -146,8 +146,10 @@ class WarcFiles:
             http_headers=http, warc_headers_dict={"WARC-Date": date},
         )  # fmt: skip
         digest = response.rec_headers.get_header("WARC-Payload-Digest")
-        original = self._seen.get(digest) or (lookup(digest) if lookup else None)
-        if original is not None and exchange.body:
+        original = None
+        if exchange.body:  # (an empty payload is never a revisit: nothing to look up)
+            original = self._seen.get(digest) or (lookup(digest) if lookup else None)
+        if original is not None:
             record = writer.create_revisit_record(
                 exchange.url, digest, original.url, original.date, http_headers=http,
                 warc_headers_dict={"WARC-Date": date},
