@@ -154,6 +154,7 @@ class _Handler(BaseHTTPRequestHandler):
         content_type: str | None,
         headers: dict[str, str] | None = None,
     ) -> None:
+        self.server.responses.append((self.path, int(status), len(body)))
         self.send_response(status)
         if content_type:
             self.send_header("Content-Type", content_type)
@@ -179,6 +180,7 @@ class MirrorServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.mirror = mirror
         self.requests: list[tuple[str, str, dict[str, str]]] = []
+        self.responses: list[tuple[str, int, int]] = []  # path, status, body bytes
         self._thread = threading.Thread(
             target=self.serve_forever, name=f"mirror {mirror.root.name}", daemon=True
         )

@@ -20,6 +20,7 @@ from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Response, TextResponse
+from sqlalchemy.exc import SQLAlchemyError
 from twisted.python.failure import Failure
 
 from crawler.clock import Clock, utc_now
@@ -32,6 +33,7 @@ from crawler.discovery import (
     parse_feed,
     parse_sitemap,
 )
+from crawler.errors import DatabaseError
 from crawler.extract.dates import zone
 from crawler.extract.errors import NoArticle
 from crawler.extract.html_cleanup import parse_html
@@ -42,6 +44,7 @@ from crawler.middlewares import OverBudget, StoppedAtOnce
 from crawler.politeness import pacing
 from crawler.sources.model import Source
 from crawler.sources.registry import load_registry
+from crawler.store.discovery_pages import Validators, read_validators, remember_validators
 from crawler.store.engine import make_engine, resolve_url
 from crawler.urls import without_tracking
 
@@ -73,9 +76,30 @@ class NewsSpider(Spider):
         self._known_ids: dict[tuple[str, str], int] = {}  # (source, id in URL) → known article
         self._lastmod: dict[int, datetime] = {}  # known article → a sitemap's lastmod for it
         self._revisits_scheduled = False
+        self._read_whole: list[tuple[str, Validators]] = []  # (source, a feed's validators)
 
     def closed(self, reason: str) -> None:
-        self.frontier.engine.dispose()
+        try:
+            self._keep_validators(reason)
+        finally:
+            self.frontier.engine.dispose()
+
+    def _keep_validators(self, reason: str) -> None:
+        """Keep the validators of the feeds read whole, for the next run to
+        ask conditionally; only for a source whose run ended with every page archived:
+        a 304 tells nothing of the links an unfinished or failed run did not fetch."""
+        stats = self.crawler.stats
+        if reason != "finished" or stats.get_value("kgnews/not_recorded"):
+            return
+        clean = [
+            page
+            for key, page in self._read_whole
+            if key in self.sources and not stats.get_value(f"kgnews/{key}/error")
+        ]
+        try:
+            remember_validators(self.frontier.engine, clean)
+        except (SQLAlchemyError, DatabaseError) as exc:  # next time they are read whole
+            self.logger.warning("feed validators not kept: %s", exc)
 
     def _all_urls(self) -> Iterator[str]:
         for source in self.sources.values():
@@ -108,9 +132,10 @@ class NewsSpider(Spider):
 
     async def start(self) -> AsyncIterator[Request]:
         for source in list(self.sources.values()):
+            known = self._validators(list(source.feeds))
             for url in source.feeds:
-                yield self._request(source, url, "feed", self.parse_feed)
-            for url in source.sitemaps:
+                yield self._conditional(source, url, known)
+            for url in source.sitemaps:  # read whole: their lastmods spare known articles
                 yield self._request(source, url, "sitemap", self.parse_sitemap)
             for url in source.listings:
                 yield self._request(source, url, "listing", self.parse_listing, page=1)
@@ -125,10 +150,46 @@ class NewsSpider(Spider):
             meta={"download_slot": source.key, "source": source.key, "role": role, **meta},
         )
 
+    def _conditional(self, source: Source, url: str, known: dict[str, Validators]) -> Request:
+        """A feed request; conditional when an earlier run read the feed whole.
+
+        (Sitemaps are read whole each run: a 304 would say nothing of their lastmods,
+        which are what spares known articles a fetch.)"""
+        request = self._request(source, url, "feed", self.parse_feed, handle_httpstatus_list=[304])
+        validators = known.get(url)
+        if validators is not None and validators.etag:
+            request.headers["If-None-Match"] = validators.etag
+        if validators is not None and validators.last_modified:
+            request.headers["If-Modified-Since"] = validators.last_modified
+        return request
+
+    def _validators(self, urls: list[str]) -> dict[str, Validators]:
+        try:
+            return read_validators(self.frontier.engine, urls)
+        except (SQLAlchemyError, DatabaseError) as exc:  # read them whole, then
+            self.logger.warning("feed validators not read: %s", exc)
+            return {}
+
+    def _not_modified(self, source: Source, response: Response) -> bool:
+        """The site says the feed is as it was: nothing new in it."""
+        if response.status != 304:
+            return False
+        self.crawler.stats.inc_value(f"kgnews/{source.key}/discovery_not_modified")
+        return True
+
+    def _read_in_full(self, source: Source, response: Response) -> None:
+        etag, modified = _header(response, "ETag"), _header(response, "Last-Modified")
+        if etag or modified:
+            page = Validators(response.request.url if response.request else response.url,
+                              etag, modified, self.clock())  # fmt: skip
+            self._read_whole.append((source.key, page))
+
     # --- discovery ------------------------------------------------------------------
 
     def parse_feed(self, response: Response) -> Iterator[Request | FailedFetch]:
         source = self._source(response)
+        if self._not_modified(source, response):
+            return
         try:
             feed = parse_feed(self._xml_body(response), response.url, zone(source.rules.timezone))
         except DiscoveryError as exc:
@@ -136,6 +197,8 @@ class NewsSpider(Spider):
             return
         if feed.problem:
             yield self._failed_item(response, feed.problem)
+        else:
+            self._read_in_full(source, response)
         yield from self._articles(source, feed.links)
 
     def parse_sitemap(self, response: Response) -> Iterator[Request | FailedFetch]:

@@ -166,6 +166,17 @@ class CrawlLock(Base):
     heartbeat_at: Mapped[datetime]
 
 
+class DiscoveryPage(Base):
+    """A feed as last read whole: its validators make the next request of it conditional."""
+
+    __tablename__ = "discovery_pages"
+
+    url: Mapped[str] = mapped_column(Text, primary_key=True)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    fetched_at: Mapped[datetime]
+
+
 class Fetch(Base):
     """Every HTTP fetch of an article page, including errors and 304s."""
 

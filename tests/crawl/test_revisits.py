@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest_twisted
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, make_url, select
 from sqlalchemy.orm import Session
 
+from crawler.store.engine import make_engine
 from crawler.store.models import Article, ArticleVersion, CrawlRun, Fetch
 from tests.crawl.harness import FIXTURES, FixedClock, crawl, serving, user_sources
 from tests.helpers import run_kgnews
@@ -200,3 +201,72 @@ def test_a_full_refetch_of_an_unchanged_site_is_unchanged_every_time(
         "103": "unchanged",
     }
     assert versions_of(archive) == {"101": [1], "102": [1], "103": [1]}
+
+
+def feed_answers(server: object) -> list[tuple[int, int]]:
+    """(status, body bytes) of each answer the feed gave since the last look."""
+    answers = [(s, n) for path, s, n in server.responses if path == "/rss"]  # type: ignore[attr-defined]
+    server.responses.clear()  # type: ignore[attr-defined]
+    return answers
+
+
+@pytest_twisted.inlineCallbacks
+def test_an_unchanged_feed_is_asked_for_conditionally_and_not_sent_again(
+    archive: Engine, db_url: str, tmp_path: Path
+) -> None:
+    site = copy_site(tmp_path)
+    with serving(site) as (server,):
+        sources = user_sources(site / "sources.toml.in", server.origin)
+        yield crawl(sources, db_url, FixedClock(T1))
+        first = feed_answers(server)
+        yield crawl(sources, db_url, FixedClock(T1 + timedelta(minutes=5)))
+        unchanged = feed_answers(server)
+        sent = [headers for _m, path, headers in server.requests if path == "/rss"][-1]
+        feed = site / "rss.xml"  # a new article in the feed: it is read whole again
+        feed.write_text(
+            feed.read_text(encoding="utf-8").replace(
+                "<item>", "<item><title>Жаңы</title></item><item>", 1
+            ),
+            encoding="utf-8",
+        )
+        yield crawl(sources, db_url, FixedClock(T1 + timedelta(minutes=10)))
+        changed = feed_answers(server)
+
+    assert first[0][0] == 200 and first[0][1] > 0
+    assert unchanged == [(304, 0)]
+    assert sent.get("If-None-Match", "").startswith('"') and "If-Modified-Since" in sent
+    assert changed[0][0] == 200 and changed[0][1] > 0
+
+
+@pytest_twisted.inlineCallbacks
+def test_a_feed_is_read_whole_again_after_a_run_that_did_not_archive_everything(
+    archive: Engine, db_url: str, tmp_path: Path
+) -> None:
+    # A 304 would hide the links such a run did not archive: a run cut short, or one in
+    # which a page the feed led to could not be fetched.
+    site = copy_site(tmp_path)
+    with serving(site) as (server,):
+        sources = user_sources(site / "sources.toml.in", server.origin)
+        yield crawl(sources, db_url, FixedClock(T1), {"KGNEWS_MAX_PAGES": 2})
+        after_cut_short = (feed_answers(server), len(versions_of(archive)))
+        yield crawl(sources, db_url, FixedClock(T1 + timedelta(minutes=5)))
+        next_run = (feed_answers(server), sorted(versions_of(archive)))
+
+    error_site = copy_site(tmp_path / "again")
+    missing = error_site / "kg" / "news" / "103.html"
+    kept = missing.read_bytes()
+    missing.unlink()  # 103 cannot be fetched (404): an error fetch
+    with serving(error_site) as (server,):
+        sources = user_sources(error_site / "sources.toml.in", server.origin)
+        other = f"sqlite:///{tmp_path / 'other.sqlite3'}"
+        yield crawl(sources, other, FixedClock(T1))
+        missing.write_bytes(kept)
+        yield crawl(sources, other, FixedClock(T1 + timedelta(minutes=5)))
+        after_error = feed_answers(server)
+        found = sorted(versions_of(make_engine(make_url(other))))
+
+    assert after_cut_short[1] < 3  # the run ended before every article was archived
+    assert [status for status, _size in next_run[0]] == [200]
+    assert next_run[1] == ["101", "102", "103"]
+    assert [status for status, _size in after_error] == [200, 200]
+    assert found == ["101", "102", "103"]

@@ -15,9 +15,11 @@ from crawler.store.models import Base, is_modelled
 # The schema people write SQL against, as the foundation issue lists it, plus what we
 # added: fetches.source_id, article_versions.tags and image_url (0001); articles'
 # validators and last change, and crawl_locks (0002, revisits); WARC pointers (0003);
-# what extraction made of each fetch, and source_health (0005); fetch keys (0006).
+# what extraction made of each fetch, and source_health (0005); fetch keys (0006);
+# feeds' and sitemaps' validators (0007).
 EXPECTED_COLUMNS = {
     "sources": {"id", "key", "name", "base_url", "language"},
+    "discovery_pages": {"url", "etag", "last_modified", "fetched_at"},
     "articles": {
         "id",
         "source_id",
