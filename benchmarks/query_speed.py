@@ -22,19 +22,20 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from urllib.parse import quote
 
-from sqlalchemy import Engine, insert, text
+from sqlalchemy import Connection, Engine, insert, text
 
+from crawler.store.documented import documented_queries
 from crawler.store.engine import make_engine, resolve_url, writer
 from crawler.store.migrate import upgrade
 from crawler.store.models import Article, ArticleVersion, CrawlRun, Fetch, Source
 from crawler.store.search import search
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from tests.test_queries import documented  # noqa: E402
+QUERIES = ROOT / "docs" / "queries.sql"
 
 WORDS = [
     "Бишкек",
@@ -212,15 +213,19 @@ def measure(engine: Engine) -> dict[str, float]:
         results["(baseline) count(*) FROM sources"] = timed(
             lambda: connection.execute(text("SELECT count(*) FROM sources")).all()
         )
-        for query in documented():
+        for query in documented_queries(QUERIES):
             if query.dialect in (None, dialect):
                 sql = query.sql.replace(
                     "https://www.azattyk.org/a/32981204.html", "https://azattyk.kg/a/9"
                 )
-                results[query.name] = timed(lambda sql=sql: connection.execute(text(sql)).all())
+                results[query.name] = timed(partial(_all_rows, connection, sql))
     for phrase in SEARCHES:
-        results[f"search {phrase}"] = timed(lambda phrase=phrase: search(engine, phrase))
+        results[f"search {phrase}"] = timed(partial(search, engine, phrase))
     return results
+
+
+def _all_rows(connection: Connection, sql: str) -> object:
+    return connection.execute(text(sql)).all()
 
 
 def main() -> int:

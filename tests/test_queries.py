@@ -9,7 +9,6 @@ hour ago that rechecks everything.
 from __future__ import annotations
 
 import collections
-import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ import pytest_twisted
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
+from crawler.store.documented import Named, documented_queries
 from crawler.store.engine import make_engine, resolve_url
 from crawler.store.models import Article, ArticleVersion, CrawlRun, Fetch, Source
 from tests.conftest import BACKENDS, fresh_database
@@ -45,21 +45,8 @@ BBC_PAGE = Path("kyrgyz/articles/c2e7v4kpl9qo.html")
 KLOOP_PAGE = Path("2024/04/18/narynda-zhashtar-uchun-kovorking-borboru-achyldy/index.html")
 
 
-@dataclass(frozen=True)
-class Named:
-    name: str
-    dialect: str | None
-    sql: str
-
-
 def documented() -> list[Named]:
-    found = []
-    for block in re.split(r"(?m)^-- name: ", QUERIES.read_text(encoding="utf-8"))[1:]:
-        name, _, body = block.partition("\n")
-        dialect = re.search(r"(?m)^-- dialect: (\w+)", body)
-        sql = "\n".join(line for line in body.splitlines() if not line.startswith("--")).strip()
-        found.append(Named(name.strip(), dialect.group(1) if dialect else None, sql.rstrip(";")))
-    return found
+    return documented_queries(QUERIES)
 
 
 def test_the_queries_are_many_and_each_runs_on_both_backends() -> None:
