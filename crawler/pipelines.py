@@ -60,6 +60,7 @@ class ArchivePipeline:
         self.heartbeat: task.LoopingCall | None = None
         self.source_ids: dict[str, int] = {}
         self.database_lost = ""
+        self._first_try = False
         self.pool: WorkerPool | None = None
         self.order = InOrder()
         crawler.signals.connect(self.request_dropped, signal=signals.request_dropped, weak=False)
@@ -181,6 +182,7 @@ class ArchivePipeline:
             if self.database_lost:
                 self.crawler.stats.inc_value("kgnews/not_recorded")
                 return
+            self._first_try = attempt == 0  # (no earlier attempt can have recorded the key)
             try:
                 if isinstance(item, ArticlePage):
                     self._archive(item, key, extracted)
@@ -188,6 +190,7 @@ class ArchivePipeline:
                     self._failed(item, key)
                 return
             except (SQLAlchemyError, DatabaseError) as exc:
+                self._first_try = False
                 if not is_outage(exc):
                     self._refused(item, key, exc)
                     return
@@ -316,7 +319,7 @@ class ArchivePipeline:
         """A fetch of this run, pointing to its WARC record if it has one."""
         return FetchInfo(
             url=url, source_id=self.source_ids[source], fetched_at=at, http_status=status,
-            crawl_run_id=self.run_id, **_record(warc), **details,
+            crawl_run_id=self.run_id, first_try=self._first_try, **_record(warc), **details,
         )  # fmt: skip
 
     def request_scheduled(self, request: Request, spider: Spider | None = None) -> None:

@@ -49,6 +49,9 @@ class FetchInfo:
     payload_digest: str | None = None
     key: str | None = None
     """The fetch's idempotency key: a retried write of the same fetch records nothing twice."""
+    first_try: bool = False
+    """The key was made for this very write: no earlier attempt can have recorded it (the
+    lookup by key is skipped)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,12 +93,12 @@ def store_article(engine: Engine, article: ExtractedArticle, fetch: FetchInfo) -
         done = _already_recorded(session, fetch)
         if done is not None:
             return done
-        row = _locked_article(session, article.url, fetch.source_id, fetch.fetched_at)
+        row, fresh = _locked_article(session, article.url, fetch.source_id, fetch.fetched_at)
         if article.published_at is not None:
             row.published_at = article.published_at
         row.last_fetched_at = max(row.last_fetched_at, fetch.fetched_at)
         row.etag, row.last_modified = fetch.etag, fetch.last_modified
-        outcome, number = _version_of(session, row, digest, article, fetch.fetched_at)
+        outcome, number = _version_of(session, row, digest, article, fetch.fetched_at, fresh)
         if outcome != "unchanged":
             fault_point("version_written")
         session.add(_fetch_row(fetch, outcome, row.id, None, article))
@@ -162,7 +165,7 @@ def store_fetch(
 def _already_recorded(session: Session, fetch: FetchInfo) -> StoreResult | None:
     """What an earlier attempt at this very fetch recorded, if its commit landed (the
     connection broke before the answer came back, so the caller tried again)."""
-    if fetch.key is None:
+    if fetch.key is None or fetch.first_try:
         return None
     row = session.scalars(select(Fetch).where(Fetch.fetch_key == fetch.key)).one_or_none()
     if row is None:
@@ -183,6 +186,7 @@ def _version_of(
     digest: str,
     article: ExtractedArticle,
     fetched_at: datetime,
+    fresh: bool = False,
 ) -> tuple[str, int]:
     """The versioning rule, for a locked article row: (outcome, current version number).
 
@@ -194,7 +198,8 @@ def _version_of(
     )
     if current is not None and current.content_hash == digest:
         return "unchanged", current.version
-    number = _next_version_number(session, row.id)
+    # An article row made in this transaction has no versions yet (no query to know it).
+    number = 1 if fresh else _next_version_number(session, row.id)
     fault_point("version_chosen", number=number)
     version = _new_version(row.id, number, digest, article, fetched_at, current)
     session.add(version)
@@ -205,8 +210,11 @@ def _version_of(
     return ("new" if number == 1 else "changed"), number
 
 
-def _locked_article(session: Session, url: str, source_id: int, now: datetime) -> Article:
-    """The article row for `url`, locked for this transaction; created if new."""
+def _locked_article(
+    session: Session, url: str, source_id: int, now: datetime
+) -> tuple[Article, bool]:
+    """The article row for `url`, locked for this transaction, and whether it was made
+    now (a new article)."""
     query = select(Article).where(Article.url == url).with_for_update()
     row = session.scalars(query).one_or_none()
     if row is None:
@@ -215,7 +223,8 @@ def _locked_article(session: Session, url: str, source_id: int, now: datetime) -
         row = Article(source_id=source_id, url=url, first_seen_at=now, last_fetched_at=now)
         session.add(row)
         session.flush()
-    return row
+        return row, True
+    return row, False
 
 
 def _next_version_number(session: Session, article_id: int) -> int:
