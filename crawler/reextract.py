@@ -26,7 +26,7 @@ from crawler.extract.rules import ExtractionRules
 from crawler.pool.workers import WorkerFailed, WorkerPool
 from crawler.store.engine import database_errors
 from crawler.store.models import Article, Fetch, Source
-from crawler.store.records import first_with_payload
+from crawler.store.records import StoredFetch, first_with_payload
 from crawler.store.versioning import store_reextraction
 
 
@@ -155,17 +155,24 @@ async def _in_workers(
     outcome: Outcome,
 ) -> None:
     pool = WorkerPool(
-        "crawler.extract.pipeline:extract_article", workers, TIMEOUT,
-        expected=("crawler.extract.errors:NoArticle",),
+        "crawler.reextract:extract_kept", workers, TIMEOUT,
+        expected=(
+            "crawler.extract.errors:NoArticle", "crawler.capture.warc:WarcReadError",
+            "crawler.capture.content:ContentError",
+        ),
     )  # fmt: skip
 
     async def extracted(page: KeptPage) -> Extracted:
         where = f"{warc_dir / page.warc_file} at offset {page.warc_offset}"
+        rules = rules_for(page.source_key)
         try:
-            body, content_type = _read(engine, warc_dir, page)
-            article: ExtractedArticle = await pool.run(
-                body, page.url, rules_for(page.source_key), content_type, known_article=True
-            )
+            path = str(warc_dir / page.warc_file)
+            result = await pool.run(path, page.warc_offset, rules, url=page.url)
+            if result == REVISIT:  # its payload is in an earlier record: read that one
+                original = _original(engine, warc_dir, page)
+                path = str(warc_dir / original.warc_file)
+                result = await pool.run(path, original.warc_offset, rules, url=page.url)
+            article: ExtractedArticle = result
             return article
         except (WarcReadError, ContentError) as exc:
             return f"{exc}; skipped"
@@ -213,10 +220,31 @@ def _settle(engine: Engine, page: KeptPage, outcome: Outcome, result: Extracted)
         outcome.changed.append(page.article_url)
 
 
+REVISIT = "revisit"
+
+
+def extract_kept(
+    path: str, offset: int, rules: ExtractionRules, *, url: str
+) -> ExtractedArticle | str:
+    """The article in the record at `offset` of the WARC file, or REVISIT when the record
+    holds no payload of its own (run in a worker: reading and decoding is work too)."""
+    stored = read_record(Path(path), offset)
+    if stored.record_type == "revisit":
+        return REVISIT
+    body = decode_body(stored.body, stored.header("Content-Encoding"), MAX_INPUT_BYTES)
+    return extract_article(body, url, rules, stored.header("Content-Type"), known_article=True)
+
+
 def _payload_record(engine: Engine, warc_dir: Path, page: KeptPage) -> StoredResponse:
     stored = read_record(warc_dir / page.warc_file, page.warc_offset)
     if stored.record_type != "revisit":
         return stored
+    original = _original(engine, warc_dir, page)
+    return read_record(warc_dir / original.warc_file, original.warc_offset)
+
+
+def _original(engine: Engine, warc_dir: Path, page: KeptPage) -> StoredFetch:
+    """The earlier record holding the payload of the page's revisit record."""
     original = first_with_payload(engine, page.payload_digest or "")
     if original is None or (original.warc_file, original.warc_offset) == (
         page.warc_file,
@@ -226,4 +254,4 @@ def _payload_record(engine: Engine, warc_dir: Path, page: KeptPage) -> StoredRes
             f"{warc_dir / page.warc_file} at offset {page.warc_offset}: a revisit record whose "
             "original is not in the archive"
         )
-    return read_record(warc_dir / original.warc_file, original.warc_offset)
+    return original

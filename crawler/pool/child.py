@@ -38,7 +38,7 @@ def serve(conn: Connection, path: str, expected: tuple[str, ...]) -> None:
         if job is None:
             return
         args, kwargs = job
-        fault_point("extracting", url=str(args[1]) if len(args) > 1 else "")
+        fault_point("extracting", url=str(kwargs.get("url", args[1] if len(args) > 1 else "")))
         try:
             message: tuple[str, Any] = ("ok", function(*args, **kwargs))
         except kinds as exc:  # type: ignore[misc]
