@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import pickle
+import signal
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
@@ -27,6 +28,10 @@ def resolve(path: str) -> Callable[..., Any]:
 
 def serve(conn: Connection, path: str, expected: tuple[str, ...]) -> None:
     """The worker's loop (the target of its process)."""
+    # Ctrl-C and systemd's SIGTERM go to the whole process group: the crawl stops
+    # gracefully and still wants the pages in hand extracted. It stops its workers itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     function = resolve(path)
     kinds = tuple(resolve(name) for name in expected)
     conn.send("ready")

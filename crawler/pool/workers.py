@@ -30,6 +30,8 @@ from typing import Any, Protocol
 
 from crawler.pool.child import serve
 
+MAX_START_FAILURES = 3
+
 
 class WorkerFailed(Exception):
     """The job's worker died or took too long; the message says which."""
@@ -88,6 +90,8 @@ class WorkerPool:
         self._queue: deque[_Job] = deque()
         self._workers: list[_Worker] = []
         self._closed = False
+        self._broken = ""
+        self._start_failures = 0
         self.replaced = 0
         """Workers started in place of one that died or was stopped."""
         self._size = max(1, size)
@@ -99,7 +103,7 @@ class WorkerPool:
     async def run(self, *args: Any, **kwargs: Any) -> Any:
         """The function's result on these arguments, computed in a worker."""
         if self._closed:
-            raise WorkerFailed("the worker pool is closed")
+            raise WorkerFailed(self._broken or "the worker pool is closed")
         if not self._workers:  # started with the first job: a run of 304s needs none
             self._workers = [self._start() for _ in range(self._size)]
         job = _Job(args, kwargs, self._loop.create_future())
@@ -110,15 +114,18 @@ class WorkerPool:
     def close(self) -> None:
         """Stop every worker; jobs not finished fail."""
         self._closed = True
+        why = self._broken or "the worker pool was closed"
         for job in self._queue:
-            _fail(job, WorkerFailed("the worker pool was closed"))
+            _fail(job, WorkerFailed(why))
         self._queue.clear()
         for worker in self._workers:
             self._forget(worker)
-            if worker.job is not None:
-                _fail(worker.job, WorkerFailed("the worker pool was closed"))
-            with contextlib.suppress(OSError):
-                worker.conn.send(None)
+            if worker.job is not None:  # busy: no use waiting for it
+                _fail(worker.job, WorkerFailed(why))
+                worker.process.kill()
+            else:
+                with contextlib.suppress(OSError):
+                    worker.conn.send(None)
         for worker in self._workers:
             worker.process.join(timeout=5)
             if worker.process.is_alive():
@@ -142,32 +149,42 @@ class WorkerPool:
 
     def _dispatch(self) -> None:
         for worker in self._workers:
-            if not self._queue:
+            if not (worker.ready and worker.job is None):
+                continue
+            job = self._next_job()
+            if job is None:
                 return
-            if worker.ready and worker.job is None:
-                job = self._queue.popleft()
-                if job.future.cancelled():
-                    continue
-                worker.job = job
-                worker.timer = self._clock.call_later(self._timeout, partial(self._expired, worker))
-                try:
-                    worker.conn.send((job.args, job.kwargs))
-                except OSError:
-                    self._lost(worker, "extraction worker died before taking the job")
+            worker.job = job
+            worker.timer = self._clock.call_later(self._timeout, partial(self._expired, worker))
+            try:
+                worker.conn.send((job.args, job.kwargs))
+            except OSError:
+                self._lost(worker, "extraction worker died before taking the job")
+            except Exception as exc:  # it does not pickle: nothing was sent, the worker stays
+                self._forget_job(worker)
+                _fail(job, WorkerFailed(f"job could not be sent to a worker: {exc}"))
+
+    def _next_job(self) -> _Job | None:
+        while self._queue:
+            job = self._queue.popleft()
+            if not job.future.done():  # (a caller that gave up cancelled it)
+                return job
+        return None
 
     def _readable(self, worker: _Worker) -> None:
         try:
             message = worker.conn.recv()
-        except (EOFError, OSError):
+        except Exception:  # closed, or a message that does not unpickle: the worker is done
+            started = worker.ready
             self._lost(worker, "extraction worker died while working on it")
+            if not started:
+                self._failed_start()
             return
         if message == "ready":
             worker.ready = True
+            self._start_failures = 0
         else:
-            job, worker.job = worker.job, None
-            if worker.timer is not None:
-                worker.timer.cancel()
-                worker.timer = None
+            job = self._forget_job(worker)
             if job is not None and not job.future.done():
                 kind, value = message
                 if kind == "ok":
@@ -184,9 +201,20 @@ class WorkerPool:
         worker.process.kill()
         self._lost(worker, f"extraction took longer than {self._timeout:g} s; stopped")
 
+    def _failed_start(self) -> None:
+        """A worker died before it was ready (it cannot import its function, say): after
+        MAX_START_FAILURES in a row the pool gives up, and its jobs fail saying why."""
+        self._start_failures += 1
+        if self._start_failures < MAX_START_FAILURES:
+            return
+        self._broken = f"extraction workers die as they start ({MAX_START_FAILURES} in a row)"
+        self.close()
+
     def _lost(self, worker: _Worker, reason: str) -> None:
         """The worker is gone (or made to go): fail its job, put a new one in its place."""
         self._forget(worker)
+        if worker.process.is_alive():
+            worker.process.kill()
         worker.process.join(timeout=5)
         code = worker.process.exitcode
         if code is not None and code < 0 and "longer than" not in reason:
@@ -202,6 +230,14 @@ class WorkerPool:
         self._workers[self._workers.index(worker)] = self._start()
         self.replaced += 1
         self._dispatch()
+
+    def _forget_job(self, worker: _Worker) -> _Job | None:
+        """The worker's job, which it no longer holds, its timer stopped."""
+        job, worker.job = worker.job, None
+        if worker.timer is not None:
+            worker.timer.cancel()
+            worker.timer = None
+        return job
 
     def _forget(self, worker: _Worker) -> None:
         if worker.timer is not None:

@@ -22,4 +22,13 @@ def work(what: str, value: int = 0) -> int:
         os.kill(os.getpid(), signal.SIGKILL)
     if what == "hang":
         time.sleep(3600)  # in the worker: the test itself never waits on it
+    if what == "interrupted":
+        return interrupted(value)
     raise AssertionError(what)
+
+
+def interrupted(value: int) -> int:
+    """Ctrl-C and SIGTERM reach the worker (as they reach the crawl's process group)."""
+    os.kill(os.getpid(), signal.SIGINT)
+    os.kill(os.getpid(), signal.SIGTERM)
+    return value

@@ -129,3 +129,38 @@ async def test_a_closed_pool_takes_no_more_jobs() -> None:
     workers.close()
     with pytest.raises(WorkerFailed, match="closed"):
         await workers.run("square", 1)
+
+
+@on_asyncio
+async def test_a_job_given_up_by_its_caller_holds_up_no_other() -> None:
+    workers = pool(1)
+    try:
+        first = asyncio.ensure_future(workers.run("square", 2))
+        given_up = asyncio.ensure_future(workers.run("square", 3))
+        last = asyncio.ensure_future(workers.run("square", 4))
+        await asyncio.sleep(0)  # (all three are queued)
+        given_up.cancel()
+        assert (await first, await last) == (4, 16)
+    finally:
+        workers.close()
+
+
+@on_asyncio
+async def test_ctrl_c_and_sigterm_do_not_kill_a_worker_mid_job() -> None:
+    # The crawl stops gracefully on them and still wants the pages in hand extracted.
+    workers = pool(1)
+    try:
+        assert await workers.run("interrupted", 6) == 6
+    finally:
+        workers.close()
+    assert workers.replaced == 0
+
+
+@on_asyncio
+async def test_workers_that_cannot_start_fail_the_jobs_instead_of_starting_for_ever() -> None:
+    workers = WorkerPool("tests.pool.no_such_module:work", 1, 60.0)
+    with pytest.raises(
+        WorkerFailed, match=r"^extraction workers die as they start \(3 in a row\)$"
+    ):
+        await workers.run("square", 1)
+    assert workers.replaced == 3
