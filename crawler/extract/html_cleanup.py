@@ -174,15 +174,17 @@ def clean_page(
 
 
 _CODE = etree.XPath(
-    "//script[not(@type='application/ld+json')] | //style | /html/head/*[not(self::script)]"
+    "//script[not(@type='application/ld+json')] | //style"
+    " | /html/head/meta | /html/head/link | /html/head/title | /html/head/base"
 )
 
 
 def _drop_code(root: HtmlElement) -> None:
-    """Scripts, styles and the head's links and metas go first (read by
+    """Scripts, styles and the head's metas, links and title go first (read by
     crawler.extract.metadata already): never body text, they would only be copied with
     the tree and searched at each of trafilatura's passes. JSON-LD stays: trafilatura
-    may read a body there."""
+    may read a body there. Anything else in the head stays: on a page with no <body>
+    tag the parser may have put the article there."""
     for element in _CODE(root):
         element.drop_tree()
 

@@ -386,3 +386,13 @@ def test_an_article_above_a_runaway_nested_footer_is_still_read() -> None:
     footer = "<div>" * 2100 + "<p>Бардык укуктар корголгон.</p>" + "</div>" * 2100
     article = extract_article(page("".join(f"<p>{p}</p>" for p in PARAGRAPHS), after=footer), URL)
     assert list(article.paragraphs) == PARAGRAPHS
+
+
+def test_an_article_the_parser_puts_in_the_head_is_still_read() -> None:
+    # No </head> and no <body>: libxml2 keeps the HTML5 elements that follow inside the
+    # head. What is dropped from the head before trafilatura must not take them along.
+    html = (
+        "<!DOCTYPE html><html lang='ky'><head><meta charset='utf-8'><title>Жаңы автобустар"
+        f"</title><article><h1>Жаңы автобустар</h1>{paragraphs_html()}</article></html>"
+    ).encode()
+    assert keys(body_of(html)) == keys(PARAGRAPHS)
