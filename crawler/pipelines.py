@@ -145,10 +145,20 @@ class ArchivePipeline:
         stats = self.crawler.stats
         sources = list(self.sources.values())
         links = {s.key: int(stats.get_value(f"kgnews/{s.key}/links_found", 0)) for s in sources}
+        unchanged = {
+            s.key: int(stats.get_value(f"kgnews/{s.key}/feeds_not_modified", 0)) for s in sources
+        }
         limits = Thresholds.from_settings(self.crawler.settings.get)
         try:
             found = record_health(
-                self.engine, self.run_id, sources, self.source_ids, links, self._now(), limits
+                self.engine,
+                self.run_id,
+                sources,
+                self.source_ids,
+                links,
+                self._now(),
+                limits,
+                unchanged,
             )
         except (SQLAlchemyError, DatabaseError) as exc:  # the crawl is archived; say what is not
             logger.error("source health not recorded: %s", exc)

@@ -68,6 +68,8 @@ class Numbers:
     last_new_at: datetime | None = None
     usual_gap: timedelta | None = None
     off_site_redirects: Mapping[str, int] = field(default_factory=dict)
+    feeds_not_modified: int = 0
+    """Feeds that answered 304 this run (no links read from them)."""
 
     @property
     def median_words(self) -> float | None:
@@ -174,6 +176,8 @@ def _moved(now: Numbers, past: Past, limits: Thresholds) -> str | None:
 
 def _undiscovered(now: Numbers, past: Past, limits: Thresholds) -> str | None:
     if now.links_found or not past.links_found or not past.links_found[-1]:
+        return None
+    if now.feeds_not_modified:  # the feed said 304: nothing new, not nothing found
         return None
     return (
         f"discovery found no article links (the run before: {past.links_found[-1]}); "

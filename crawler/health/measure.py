@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import replace
 from datetime import datetime, timedelta
 from itertools import pairwise
 from statistics import median
@@ -38,14 +39,19 @@ def record_health(
     links_found: dict[str, int],
     now: datetime,
     limits: Thresholds,
+    feeds_not_modified: dict[str, int] | None = None,
 ) -> dict[str, list[str]]:
-    """Measure each source for run `run_id`, keep the rows; the warnings, by source."""
+    """Measure each source for run `run_id`, keep the rows; the warnings, by source.
+    `feeds_not_modified`: by source, the feeds that answered 304 (no links in them)."""
 
     def write(session: Session) -> dict[str, list[str]]:
         found: dict[str, list[str]] = {}
         for source in sources:
             source_id = source_ids[source.key]
-            numbers = _numbers(session, run_id, source, source_id, links_found, now)
+            numbers = replace(
+                _numbers(session, run_id, source, source_id, links_found, now),
+                feeds_not_modified=(feeds_not_modified or {}).get(source.key, 0),
+            )
             past = _past(session, source_id, run_id)
             lines = warnings(numbers, past, limits)
             session.add(_row(run_id, source_id, numbers, past, lines))

@@ -4,6 +4,7 @@ not due is not, an edit makes exactly one new version. Clocks are set, never sle
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -270,3 +271,20 @@ def test_a_feed_is_read_whole_again_after_a_run_that_did_not_archive_everything(
     assert next_run[1] == ["101", "102", "103"]
     assert [status for status, _size in after_error] == [200, 200]
     assert found == ["101", "102", "103"]
+
+
+@pytest_twisted.inlineCallbacks
+def test_a_feed_that_answers_304_is_not_a_source_that_found_nothing(
+    archive: Engine, db_url: str, tmp_path: Path
+) -> None:
+    site = copy_site(tmp_path)
+    with serving(site) as (server,):
+        feed_only = [
+            replace(source, listings=())
+            for source in user_sources(site / "sources.toml.in", server.origin)
+        ]
+        yield crawl(feed_only, db_url, FixedClock(T1))
+        again = yield crawl(feed_only, db_url, FixedClock(T1 + timedelta(minutes=5)))
+        answers = feed_answers(server)
+    assert answers[-1] == (304, 0)  # no links read this time: nothing new, not nothing found
+    assert again.health == {"example": []}
