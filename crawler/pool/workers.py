@@ -115,13 +115,14 @@ class WorkerPool:
         """Stop every worker; jobs not finished fail."""
         self._closed = True
         why = self._broken or "the worker pool was closed"
-        for job in self._queue:
-            _fail(job, WorkerFailed(why))
+        for queued in self._queue:
+            _fail(queued, WorkerFailed(why))
         self._queue.clear()
         for worker in self._workers:
-            self._forget(worker)
-            if worker.job is not None:  # busy: no use waiting for it
-                _fail(worker.job, WorkerFailed(why))
+            held = self._forget_job(worker)
+            self._stop_reading(worker)
+            if held is not None:  # busy: no use waiting for it
+                _fail(held, WorkerFailed(why))
                 worker.process.kill()
             else:
                 with contextlib.suppress(OSError):
@@ -196,10 +197,10 @@ class WorkerPool:
         self._dispatch()
 
     def _expired(self, worker: _Worker) -> None:
-        if worker.job is None:
-            return
-        worker.process.kill()
-        self._lost(worker, f"extraction took longer than {self._timeout:g} s; stopped")
+        if worker.job is not None:
+            self._lost(
+                worker, f"extraction took longer than {self._timeout:g} s; stopped", said=True
+            )
 
     def _failed_start(self) -> None:
         """A worker died before it was ready (it cannot import its function, say): after
@@ -210,21 +211,18 @@ class WorkerPool:
         self._broken = f"extraction workers die as they start ({MAX_START_FAILURES} in a row)"
         self.close()
 
-    def _lost(self, worker: _Worker, reason: str) -> None:
-        """The worker is gone (or made to go): fail its job, put a new one in its place."""
-        self._forget(worker)
+    def _lost(self, worker: _Worker, reason: str, *, said: bool = False) -> None:
+        """The worker is gone (or made to go): fail its job, put a new one in its place.
+        Unless `said` (the pool stopped it, and the reason says why), the reason tells
+        how the process ended."""
+        job = self._forget_job(worker)
+        self._stop_reading(worker)
         if worker.process.is_alive():
             worker.process.kill()
         worker.process.join(timeout=5)
-        code = worker.process.exitcode
-        if code is not None and code < 0 and "longer than" not in reason:
-            reason += f" (killed by {signal.Signals(-code).name})"
-        elif code and "longer than" not in reason:
-            reason += f" (exit status {code})"
         worker.conn.close()
-        if worker.job is not None:
-            _fail(worker.job, WorkerFailed(reason))
-            worker.job = None
+        if job is not None:
+            _fail(job, WorkerFailed(reason if said else reason + _ending(worker.process)))
         if self._closed or worker not in self._workers:
             return
         self._workers[self._workers.index(worker)] = self._start()
@@ -239,12 +237,17 @@ class WorkerPool:
             worker.timer = None
         return job
 
-    def _forget(self, worker: _Worker) -> None:
-        if worker.timer is not None:
-            worker.timer.cancel()
-            worker.timer = None
+    def _stop_reading(self, worker: _Worker) -> None:
         with contextlib.suppress(OSError, ValueError):
             self._loop.remove_reader(worker.conn.fileno())
+
+
+def _ending(process: BaseProcess) -> str:
+    """How a worker process ended, for the reason its job failed."""
+    code = process.exitcode
+    if code is not None and code < 0:
+        return f" (killed by {signal.Signals(-code).name})"
+    return f" (exit status {code})" if code else ""
 
 
 def _fail(job: _Job, exc: Exception) -> None:

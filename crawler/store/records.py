@@ -63,9 +63,6 @@ class KnownPayloads:
             hashes = sorted({_hash(digest) for digest in connection.scalars(query) if digest})
         self._hashes = array("Q", hashes)
 
-    def __len__(self) -> int:
-        return len(self._hashes)
-
     def may_hold(self, digest: str) -> bool:
         key = _hash(digest)
         at = bisect_left(self._hashes, key)
