@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import Engine, and_, func, select
 
 from crawler.capture.content import ContentError, decode_body
-from crawler.capture.warc import StoredResponse, WarcReadError, read_record
+from crawler.capture.warc import WarcReadError, read_record
 from crawler.extract.article import Article as ExtractedArticle
 from crawler.extract.errors import NoArticle
 from crawler.extract.pipeline import MAX_INPUT_BYTES, extract_article
@@ -105,20 +105,15 @@ def reextract(
 ) -> Outcome:
     """Extract the pages again and store what changed, in the order given.
 
-    With `workers`, extraction runs in that many processes (records are read and
-    results stored here, in order); a page whose worker dies or hangs is reported
-    with the others that could not be extracted. 0 extracts in this process.
+    With `workers`, records are read and extracted in that many processes, and the
+    results stored here, in order; a page whose worker dies or hangs is reported with
+    the others that could not be extracted. 0 does it all in this process.
     """
     outcome = Outcome()
-    if workers <= 0:
-        for page in pages:
-            _settle(engine, page, outcome, _local(engine, warc_dir, page, rules_for))
-            step()
-        return outcome
     loop = asyncio.new_event_loop()  # its own: a caller's loop (a test's reactor) stays as it is
     try:
         loop.run_until_complete(
-            _in_workers(engine, warc_dir, pages, rules_for, step, workers, outcome)
+            _reextract(engine, warc_dir, pages, rules_for, step, workers, outcome)
         )
     finally:
         loop.close()
@@ -129,23 +124,10 @@ Extracted = ExtractedArticle | str
 """A page's article, or why there is none (one line, with the record's place)."""
 IN_FLIGHT = 4  # pages per worker handed out ahead of the one being stored
 TIMEOUT = 120.0  # seconds a page may take in a worker
+_EXPECTED = (NoArticle, WarcReadError, ContentError)
 
 
-def _local(
-    engine: Engine, warc_dir: Path, page: KeptPage, rules_for: Callable[[str], ExtractionRules]
-) -> Extracted:
-    try:
-        body, content_type = _read(engine, warc_dir, page)
-        return extract_article(
-            body, page.url, rules_for(page.source_key), content_type, known_article=True
-        )
-    except (WarcReadError, ContentError) as exc:
-        return f"{exc}; skipped"
-    except NoArticle as exc:
-        return f"{warc_dir / page.warc_file} at offset {page.warc_offset}: no article: {exc}"
-
-
-async def _in_workers(
+async def _reextract(
     engine: Engine,
     warc_dir: Path,
     pages: list[KeptPage],
@@ -154,26 +136,30 @@ async def _in_workers(
     workers: int,
     outcome: Outcome,
 ) -> None:
-    pool = WorkerPool(
-        "crawler.reextract:extract_kept", workers, TIMEOUT,
-        expected=(
-            "crawler.extract.errors:NoArticle", "crawler.capture.warc:WarcReadError",
-            "crawler.capture.content:ContentError",
-        ),
-    )  # fmt: skip
+    pool = None
+    if workers > 0:
+        pool = WorkerPool(
+            f"{__name__}:extract_kept", workers, TIMEOUT,
+            expected=tuple(f"{kind.__module__}:{kind.__qualname__}" for kind in _EXPECTED),
+        )  # fmt: skip
+
+    async def extract(path: Path, offset: int, rules: ExtractionRules, url: str) -> object:
+        if pool is None:
+            return extract_kept(str(path), offset, rules, url=url)
+        return await pool.run(str(path), offset, rules, url=url)
 
     async def extracted(page: KeptPage) -> Extracted:
         where = f"{warc_dir / page.warc_file} at offset {page.warc_offset}"
         rules = rules_for(page.source_key)
         try:
-            path = str(warc_dir / page.warc_file)
-            result = await pool.run(path, page.warc_offset, rules, url=page.url)
+            result = await extract(warc_dir / page.warc_file, page.warc_offset, rules, page.url)
             if result == REVISIT:  # its payload is in an earlier record: read that one
                 original = _original(engine, warc_dir, page)
-                path = str(warc_dir / original.warc_file)
-                result = await pool.run(path, original.warc_offset, rules, url=page.url)
-            article: ExtractedArticle = result
-            return article
+                result = await extract(
+                    warc_dir / original.warc_file, original.warc_offset, rules, page.url
+                )
+            assert isinstance(result, ExtractedArticle)
+            return result
         except (WarcReadError, ContentError) as exc:
             return f"{exc}; skipped"
         except NoArticle as exc:
@@ -181,12 +167,13 @@ async def _in_workers(
         except WorkerFailed as exc:
             return f"{where}: not extracted: {exc}"
 
+    window = IN_FLIGHT * pool.size if pool is not None else 1
     try:
         ahead: deque[asyncio.Task[Extracted]] = deque()
         queue = iter(pages)
-        for page in queue:  # a window of pages in the workers, stored in order
+        for page in queue:  # a window of pages being extracted, stored in order
             ahead.append(asyncio.ensure_future(extracted(page)))
-            if len(ahead) >= IN_FLIGHT * pool.size:
+            if len(ahead) >= window:
                 break
         for page in pages:
             result = await ahead.popleft()
@@ -196,14 +183,8 @@ async def _in_workers(
             _settle(engine, page, outcome, result)
             step()
     finally:
-        pool.close()
-
-
-def _read(engine: Engine, warc_dir: Path, page: KeptPage) -> tuple[bytes, str | None]:
-    """The page's payload, decoded, and its content type."""
-    stored = _payload_record(engine, warc_dir, page)
-    body = decode_body(stored.body, stored.header("Content-Encoding"), MAX_INPUT_BYTES)
-    return body, stored.header("Content-Type")
+        if pool is not None:
+            pool.close()
 
 
 def _settle(engine: Engine, page: KeptPage, outcome: Outcome, result: Extracted) -> None:
@@ -233,14 +214,6 @@ def extract_kept(
         return REVISIT
     body = decode_body(stored.body, stored.header("Content-Encoding"), MAX_INPUT_BYTES)
     return extract_article(body, url, rules, stored.header("Content-Type"), known_article=True)
-
-
-def _payload_record(engine: Engine, warc_dir: Path, page: KeptPage) -> StoredResponse:
-    stored = read_record(warc_dir / page.warc_file, page.warc_offset)
-    if stored.record_type != "revisit":
-        return stored
-    original = _original(engine, warc_dir, page)
-    return read_record(warc_dir / original.warc_file, original.warc_offset)
 
 
 def _original(engine: Engine, warc_dir: Path, page: KeptPage) -> StoredFetch:

@@ -185,10 +185,11 @@ def test_reextract_in_workers_reports_a_page_whose_worker_died_and_does_the_rest
     assert "3 pages re-read: 1 new versions, 1 unchanged, 1 unreadable" in result.stdout
 
 
+@pytest.mark.parametrize("workers", ["0", "2"])  # read in this process, or in workers
 @pytest.mark.parametrize("damage", ["corrupt", "truncate"])
 @pytest_twisted.inlineCallbacks
 def test_a_broken_record_is_reported_and_skipped(
-    archive: Engine, db_url: str, tmp_path: Path, damage: str
+    archive: Engine, db_url: str, tmp_path: Path, damage: str, workers: str
 ) -> None:
     warc_dir = tmp_path / "warc"
     # Today's rules would change article 101: if its record could be read, a version would come.
@@ -214,8 +215,9 @@ def test_a_broken_record_is_reported_and_skipped(
     path.write_bytes(broken)
 
     result = run_kgnews(
-        "reextract", "--sources", str(mine), "--warc-dir", str(warc_dir), "--db", db_url
-    )
+        "reextract", "--sources", str(mine), "--warc-dir", str(warc_dir), "--db", db_url,
+        "--workers", workers,
+    )  # fmt: skip
     assert result.returncode == 1
     assert f"{path} at offset {target.warc_offset}" in result.stderr and "skipped" in result.stderr
     assert "Traceback" not in result.stderr
