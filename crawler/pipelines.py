@@ -144,10 +144,11 @@ class ArchivePipeline:
         assert self.engine is not None and self.run_id is not None
         stats = self.crawler.stats
         sources = list(self.sources.values())
-        links = {s.key: int(stats.get_value(f"kgnews/{s.key}/links_found", 0)) for s in sources}
-        unchanged = {
-            s.key: int(stats.get_value(f"kgnews/{s.key}/feeds_not_modified", 0)) for s in sources
-        }
+
+        def per_source(name: str) -> dict[str, int]:
+            return {s.key: int(stats.get_value(f"kgnews/{s.key}/{name}", 0)) for s in sources}
+
+        links, unchanged = per_source("links_found"), per_source("feeds_not_modified")
         limits = Thresholds.from_settings(self.crawler.settings.get)
         try:
             found = record_health(
@@ -253,8 +254,7 @@ class ArchivePipeline:
     async def _extract(self, page: ArticlePage) -> Extracted:
         """The article on the page, the reason there is none, or None when the page is
         not one to extract (a 304, a page whose raw response was not kept, not HTML)."""
-        media_type = (page.content_type or "text/html").split(";")[0].strip().lower()
-        if page.warc_error is not None or page.status == 304 or media_type not in PAGE_TYPES:
+        if _not_to_extract(page) is not None:
             return None
         source = self.sources[page.source]
         args = (page.body, page.url, source.rules, page.content_type)
@@ -279,20 +279,12 @@ class ArchivePipeline:
             etag=page.etag, last_modified=page.last_modified, bytes=len(page.body),
             elapsed_ms=page.elapsed_ms, key=key,
         )  # fmt: skip
-        if page.warc_error is not None:  # the raw page could not be kept: do not archive it
-            store_fetch(self.engine, fetch, "error", error=f"not archived: {page.warc_error}")
-            self._count(source.key, "error")
-            return
-        if page.status == 304:  # a revisit the site answered "not modified": no extraction
-            store_fetch(self.engine, fetch, "not_modified", article_url=page.article_url)
-            self._count(source.key, "not_modified")
-            return
-        media_type = (page.content_type or "text/html").split(";")[0].strip().lower()
-        if media_type not in PAGE_TYPES:
-            store_fetch(
-                self.engine, fetch, "error", error=f"not a web page: content type {media_type}"
-            )
-            self._count(source.key, "error")
+        passed_over = _not_to_extract(page)
+        if passed_over is not None:
+            outcome, error = passed_over
+            known = page.article_url if outcome == "not_modified" else None
+            store_fetch(self.engine, fetch, outcome, error=error, article_url=known)
+            self._count(source.key, outcome)
             return
         if not isinstance(extracted, ExtractedArticle):
             store_fetch(self.engine, fetch, "error", error=extracted or "not extracted")
@@ -398,6 +390,18 @@ class ArchivePipeline:
 
     def _now(self) -> Any:
         return self.crawler.spider.clock()  # type: ignore[union-attr]
+
+
+def _not_to_extract(page: ArticlePage) -> tuple[str, str | None] | None:
+    """The outcome (and error) of a page that is not extracted, or None to extract it."""
+    if page.warc_error is not None:  # the raw page could not be kept: do not archive it
+        return "error", f"not archived: {page.warc_error}"
+    if page.status == 304:  # a revisit the site answered "not modified": no extraction
+        return "not_modified", None
+    media_type = (page.content_type or "text/html").split(";")[0].strip().lower()
+    if media_type not in PAGE_TYPES:
+        return "error", f"not a web page: content type {media_type}"
+    return None
 
 
 def _record(ref: RecordRef | None) -> dict[str, Any]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import replace
 from datetime import datetime, timedelta
 from itertools import pairwise
 from statistics import median
@@ -48,9 +47,8 @@ def record_health(
         found: dict[str, list[str]] = {}
         for source in sources:
             source_id = source_ids[source.key]
-            numbers = replace(
-                _numbers(session, run_id, source, source_id, links_found, now),
-                feeds_not_modified=(feeds_not_modified or {}).get(source.key, 0),
+            numbers = _numbers(
+                session, run_id, source, source_id, links_found, feeds_not_modified or {}, now
             )
             past = _past(session, source_id, run_id)
             lines = warnings(numbers, past, limits)
@@ -67,6 +65,7 @@ def _numbers(
     source: Source,
     source_id: int,
     links_found: dict[str, int],
+    feeds_not_modified: dict[str, int],
     now: datetime,
 ) -> Numbers:
     rows = session.execute(
@@ -81,6 +80,7 @@ def _numbers(
         key=source.key,
         measured_at=now,
         links_found=links_found.get(source.key, 0),
+        feeds_not_modified=feeds_not_modified.get(source.key, 0),
         pages_fetched=len(pages),
         outcomes=dict(Counter(row.outcome for row in pages)),
         refusals=dict(Counter(_reason(row.error) for row in pages if row.error)),
