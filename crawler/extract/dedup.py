@@ -30,14 +30,13 @@ Work is bounded: pages with more than MAX_BLOCKS blocks get exact repeats remove
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import accumulate
 
-from crawler.extract.normalize import match_key, normalize_paragraph
+from crawler.extract.normalize import keys_holding, match_key, normalize_paragraph
 
 MAX_BLOCKS = 3000
 MIN_PIECE = 20  # key characters: shorter blocks are never matched inside others
@@ -310,19 +309,11 @@ def _decompose(blocks: list[_Keyed]) -> dict[str, list[_Atom]]:
 
 def _holding_a_shorter_key(keys: list[str]) -> set[str]:
     """The keys in which another, shorter key of at least MIN_PIECE characters occurs
-    (a cheap test before the word-by-word search): each candidate is looked for once
-    in all the keys strung together, so a page of many blocks costs no pair by pair."""
-    joined = "\n".join(keys)  # keys hold letters and digits only: "\n" is in none
-    starts = list(accumulate((len(key) + 1 for key in keys), initial=0))
-    holders: set[str] = set()
-    for piece in {key for key in keys if len(key) >= MIN_PIECE}:
-        at = joined.find(piece)
-        while at != -1:
-            index = bisect_right(starts, at) - 1
-            if len(keys[index]) > len(piece):
-                holders.add(keys[index])
-            at = joined.find(piece, starts[index + 1])  # that key is settled: on to the next
-    return holders
+    (a cheap test before the word-by-word search)."""
+    pieces = {key for key in keys if len(key) >= MIN_PIECE}
+    return {
+        keys[index] for piece, index in keys_holding(pieces, keys) if len(keys[index]) > len(piece)
+    }
 
 
 def _split(

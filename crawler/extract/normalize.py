@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import accumulate
 
 # Characters that render as a space.
 _SPACES = "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a" + (
@@ -160,3 +163,20 @@ def match_key(text: str) -> str:
 
 
 _NOT_ALNUM = re.compile(r"[\W_]+")  # what str.isalnum() refuses
+
+
+def keys_holding(needles: Iterable[str], keys: Sequence[str]) -> Iterator[tuple[str, int]]:
+    """(needle, index) for each of `keys` that holds the needle, each key once per needle.
+
+    All keys are strung together and each needle looked for once along them, not in
+    each key (a page has hundreds of blocks and links). Match keys hold letters and
+    digits only, so the "\n" between them is in none and no match spans two.
+    """
+    joined = "\n".join(keys)
+    starts = list(accumulate((len(key) + 1 for key in keys), initial=0))
+    for needle in needles:
+        at = joined.find(needle)
+        while at != -1:
+            index = bisect_right(starts, at) - 1
+            yield needle, index
+            at = joined.find(needle, starts[index + 1])  # that key is settled: on to the next

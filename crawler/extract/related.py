@@ -18,11 +18,9 @@ without a cue costs two regular expressions a block.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Callable, Collection
-from itertools import accumulate
 
-from crawler.extract.normalize import match_key
+from crawler.extract.normalize import keys_holding, match_key
 
 _CUE = re.compile(
     r"^\W*(?:"
@@ -129,19 +127,10 @@ def linked_chars(key: str, links: Collection[str]) -> int:
 
 
 def linked_chars_each(keys: list[str], links: Collection[str]) -> list[int]:
-    """`linked_chars` of each key, with each link looked for once in all the keys strung
-    together (not once in each key: a page has hundreds of links)."""
-    joined = "\n".join(keys)  # keys hold letters and digits only: "\n" is in none
-    starts = list(accumulate((len(key) + 1 for key in keys), initial=0))
+    """`linked_chars` of each key, with each link looked for once in all the keys."""
     inside = [0] * len(keys)
-    for link in links:
-        if len(link) < MIN_LINK_INSIDE:
-            continue
-        at = joined.find(link)
-        while at != -1:
-            index = bisect_right(starts, at) - 1
-            inside[index] += len(link)
-            at = joined.find(link, starts[index + 1])  # found in that key: on to the next
+    for link, index in keys_holding((k for k in links if len(k) >= MIN_LINK_INSIDE), keys):
+        inside[index] += len(link)
     return [
         len(key) if key in links else min(len(key), chars)
         for key, chars in zip(keys, inside, strict=True)
