@@ -12,6 +12,7 @@ import pytest_twisted
 from sqlalchemy import Engine, make_url, select
 from sqlalchemy.orm import Session
 
+from crawler.demo.mirror import MirrorServer
 from crawler.store.engine import make_engine
 from crawler.store.models import Article, ArticleVersion, CrawlRun, Fetch
 from tests.crawl.harness import FIXTURES, FixedClock, crawl, serving, user_sources
@@ -204,10 +205,10 @@ def test_a_full_refetch_of_an_unchanged_site_is_unchanged_every_time(
     assert versions_of(archive) == {"101": [1], "102": [1], "103": [1]}
 
 
-def feed_answers(server: object) -> list[tuple[int, int]]:
+def feed_answers(server: MirrorServer) -> list[tuple[int, int]]:
     """(status, body bytes) of each answer the feed gave since the last look."""
-    answers = [(s, n) for path, s, n in server.responses if path == "/rss"]  # type: ignore[attr-defined]
-    server.responses.clear()  # type: ignore[attr-defined]
+    answers = [(status, size) for path, status, size in server.responses if path == "/rss"]
+    server.responses.clear()
     return answers
 
 

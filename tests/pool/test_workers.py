@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Callable, Coroutine, Generator
+from contextlib import closing
 from typing import Any
 
 import pytest
@@ -66,24 +67,18 @@ def pool(size: int, clock: HandClock | None = None) -> WorkerPool:
 
 @on_asyncio
 async def test_jobs_on_two_workers_each_get_their_own_result() -> None:
-    workers = pool(2)
-    try:
+    with closing(pool(2)) as workers:
         results = await asyncio.gather(*(workers.run("square", n) for n in range(40)))
-    finally:
-        workers.close()
     assert results == [n * n for n in range(40)]
     assert workers.replaced == 0
 
 
 @on_asyncio
 async def test_a_worker_killed_mid_job_fails_that_job_only_and_is_replaced() -> None:
-    workers = pool(1)
-    try:
+    with closing(pool(1)) as workers:
         jobs = [workers.run("square", 3), workers.run("die"), workers.run("square", 4)]
         results = await asyncio.gather(*jobs, return_exceptions=True)
         after = await workers.run("square", 5)
-    finally:
-        workers.close()
     first, died, last = results
     assert (first, last, after) == (9, 16, 25)
     assert isinstance(died, WorkerFailed)
@@ -94,8 +89,7 @@ async def test_a_worker_killed_mid_job_fails_that_job_only_and_is_replaced() -> 
 @on_asyncio
 async def test_a_job_that_runs_too_long_is_stopped_and_its_worker_replaced() -> None:
     clock = HandClock()
-    workers = pool(1, clock)
-    try:
+    with closing(pool(1, clock)) as workers:
         hung = asyncio.ensure_future(workers.run("hang"))
         await clock.scheduled.wait()  # the job is with its worker, its timer running
         clock.advance(59)
@@ -104,22 +98,17 @@ async def test_a_job_that_runs_too_long_is_stopped_and_its_worker_replaced() -> 
         with pytest.raises(WorkerFailed, match=r"^extraction took longer than 60 s; stopped$"):
             await hung
         assert await workers.run("square", 7) == 49
-    finally:
-        workers.close()
     assert workers.replaced == 1
 
 
 @on_asyncio
 async def test_failures_of_the_job_itself_come_back_and_the_worker_stays() -> None:
-    workers = pool(1)
-    try:
+    with closing(pool(1)) as workers:
         with pytest.raises(NoArticle, match=r"^nothing on page 3$"):
             await workers.run("no article", 3)
         with pytest.raises(WorkerFailed, match=r"^extraction failed: ValueError: page 4 broke"):
             await workers.run("bug", 4)
         assert await workers.run("square", 2) == 4
-    finally:
-        workers.close()
     assert workers.replaced == 0
 
 
@@ -133,26 +122,20 @@ async def test_a_closed_pool_takes_no_more_jobs() -> None:
 
 @on_asyncio
 async def test_a_job_given_up_by_its_caller_holds_up_no_other() -> None:
-    workers = pool(1)
-    try:
+    with closing(pool(1)) as workers:
         first = asyncio.ensure_future(workers.run("square", 2))
         given_up = asyncio.ensure_future(workers.run("square", 3))
         last = asyncio.ensure_future(workers.run("square", 4))
         await asyncio.sleep(0)  # (all three are queued)
         given_up.cancel()
         assert (await first, await last) == (4, 16)
-    finally:
-        workers.close()
 
 
 @on_asyncio
 async def test_ctrl_c_and_sigterm_do_not_kill_a_worker_mid_job() -> None:
     # The crawl stops gracefully on them and still wants the pages in hand extracted.
-    workers = pool(1)
-    try:
+    with closing(pool(1)) as workers:
         assert await workers.run("interrupted", 6) == 6
-    finally:
-        workers.close()
     assert workers.replaced == 0
 
 
