@@ -60,7 +60,6 @@ class ArchivePipeline:
         self.heartbeat: task.LoopingCall | None = None
         self.source_ids: dict[str, int] = {}
         self.database_lost = ""
-        self._first_try = False
         self.pool: WorkerPool | None = None
         self.order = InOrder()
         crawler.signals.connect(self.request_dropped, signal=signals.request_dropped, weak=False)
@@ -193,15 +192,14 @@ class ArchivePipeline:
             if self.database_lost:
                 self.crawler.stats.inc_value("kgnews/not_recorded")
                 return
-            self._first_try = attempt == 0  # (no earlier attempt can have recorded the key)
+            first_try = attempt == 0  # (no earlier attempt can have recorded the key)
             try:
                 if isinstance(item, ArticlePage):
-                    self._archive(item, key, extracted)
+                    self._archive(item, key, extracted, first_try)
                 else:
-                    self._failed(item, key)
+                    self._failed(item, key, first_try)
                 return
             except (SQLAlchemyError, DatabaseError) as exc:
-                self._first_try = False
                 if not is_outage(exc):
                     self._refused(item, key, exc)
                     return
@@ -271,13 +269,13 @@ class ArchivePipeline:
             logger.error("%s: not extracted: %s", page.url, exc)
             return f"not extracted: {exc}"
 
-    def _archive(self, page: ArticlePage, key: str, extracted: Extracted) -> None:
+    def _archive(self, page: ArticlePage, key: str, extracted: Extracted, first_try: bool) -> None:
         assert self.engine is not None
         source = self.sources[page.source]
         fetch = self._fetch(
             source.key, page.url, page.fetched_at, page.status, page.warc,
             etag=page.etag, last_modified=page.last_modified, bytes=len(page.body),
-            elapsed_ms=page.elapsed_ms, key=key,
+            elapsed_ms=page.elapsed_ms, key=key, first_try=first_try,
         )  # fmt: skip
         passed_over = _not_to_extract(page)
         if passed_over is not None:
@@ -302,11 +300,11 @@ class ArchivePipeline:
         result = store_article(self.engine, article, fetch)
         self._count(source.key, result.outcome)
 
-    def _failed(self, failure: FailedFetch, key: str) -> None:
+    def _failed(self, failure: FailedFetch, key: str, first_try: bool) -> None:
         assert self.engine is not None
         fetch = self._fetch(
             failure.source, failure.url, failure.fetched_at, failure.status, failure.warc,
-            key=key,
+            key=key, first_try=first_try,
         )  # fmt: skip
         article_url = self.sources[failure.source].canonical_for(failure.url)
         store_fetch(self.engine, fetch, "error", error=failure.error, article_url=article_url)
@@ -321,7 +319,7 @@ class ArchivePipeline:
         """A fetch of this run, pointing to its WARC record if it has one."""
         return FetchInfo(
             url=url, source_id=self.source_ids[source], fetched_at=at, http_status=status,
-            crawl_run_id=self.run_id, first_try=self._first_try, **_record(warc), **details,
+            crawl_run_id=self.run_id, **_record(warc), **details,
         )  # fmt: skip
 
     def request_scheduled(self, request: Request, spider: Spider | None = None) -> None:
