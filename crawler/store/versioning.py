@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
@@ -100,10 +101,10 @@ def store_article(engine: Engine, article: ExtractedArticle, fetch: FetchInfo) -
         row.etag, row.last_modified = fetch.etag, fetch.last_modified
         outcome, number = _version_of(session, row, digest, article, fetch.fetched_at, fresh)
         if outcome != "unchanged":
-            fault_point("version_written")
+            fault_point("version_written", url=fetch.url)
         session.add(_fetch_row(fetch, outcome, row.id, None, article))
         session.flush()
-        fault_point("fetch_written")
+        fault_point("fetch_written", url=fetch.url)
         return StoreResult(outcome, row.id, number)
 
     return in_transaction(engine, write)
@@ -242,28 +243,42 @@ def _new_version(
     fetched_at: datetime,
     previous: ArticleVersion | None,
 ) -> ArticleVersion:
-    before = f"{previous.title}\n{previous.body}" if previous is not None else ""
-    added, removed = chars_changed(before, f"{article.title}\n{article.body}")
-    return ArticleVersion(
-        article_id=article_id,
-        version=number,
-        fetched_at=fetched_at,
-        content_hash=digest,
-        title=article.title,
-        body=article.body,
-        lead=article.lead,
-        authors=list(article.authors),
-        published_at=article.published_at,
-        modified_at=article.modified_at,
-        language=article.language,
-        word_count=article.word_count,
-        extractor=article.extractor,
-        tags=list(article.tags),
-        image_url=article.image_url,
-        chars_added=added,
-        chars_removed=removed,
-        title_changed=previous is not None and previous.title != article.title,
-    )
+    before = (previous.title, previous.body) if previous is not None else None
+    return ArticleVersion(**version_values(article_id, number, digest, article, fetched_at, before))
+
+
+def version_values(
+    article_id: int,
+    number: int,
+    digest: str,
+    article: ExtractedArticle,
+    fetched_at: datetime,
+    before: tuple[str, str] | None,
+) -> dict[str, Any]:
+    """The columns of an article's version `number`; `before`: the title and body of
+    the version it follows, if any."""
+    earlier = f"{before[0]}\n{before[1]}" if before is not None else ""
+    added, removed = chars_changed(earlier, f"{article.title}\n{article.body}")
+    return {
+        "article_id": article_id,
+        "version": number,
+        "fetched_at": fetched_at,
+        "content_hash": digest,
+        "title": article.title,
+        "body": article.body,
+        "lead": article.lead,
+        "authors": list(article.authors),
+        "published_at": article.published_at,
+        "modified_at": article.modified_at,
+        "language": article.language,
+        "word_count": article.word_count,
+        "extractor": article.extractor,
+        "tags": list(article.tags),
+        "image_url": article.image_url,
+        "chars_added": added,
+        "chars_removed": removed,
+        "title_changed": before is not None and before[0] != article.title,
+    }
 
 
 def _fetch_row(
@@ -273,25 +288,36 @@ def _fetch_row(
     error: str | None,
     article: ExtractedArticle | None = None,
 ) -> Fetch:
-    return Fetch(
-        fetch_key=fetch.key,
-        crawl_run_id=fetch.crawl_run_id,
-        source_id=fetch.source_id,
-        article_id=article_id,
-        url=fetch.url,
-        fetched_at=fetch.fetched_at,
-        http_status=fetch.http_status,
-        outcome=outcome,
-        error=error,
-        etag=fetch.etag,
-        last_modified=fetch.last_modified,
-        bytes=fetch.bytes,
-        elapsed_ms=fetch.elapsed_ms,
-        warc_file=fetch.warc_file,
-        warc_offset=fetch.warc_offset,
-        warc_record_id=fetch.warc_record_id,
-        payload_digest=fetch.payload_digest,
-        words=article.word_count if article else None,
-        language=article.language if article else None,
-        fallback=article.fallback if article else None,
-    )
+    return Fetch(**fetch_values(fetch, outcome, article_id, error, article))
+
+
+def fetch_values(
+    fetch: FetchInfo,
+    outcome: str,
+    article_id: int | None,
+    error: str | None,
+    article: ExtractedArticle | None = None,
+) -> dict[str, Any]:
+    """The columns of a fetch's row."""
+    return {
+        "fetch_key": fetch.key,
+        "crawl_run_id": fetch.crawl_run_id,
+        "source_id": fetch.source_id,
+        "article_id": article_id,
+        "url": fetch.url,
+        "fetched_at": fetch.fetched_at,
+        "http_status": fetch.http_status,
+        "outcome": outcome,
+        "error": error,
+        "etag": fetch.etag,
+        "last_modified": fetch.last_modified,
+        "bytes": fetch.bytes,
+        "elapsed_ms": fetch.elapsed_ms,
+        "warc_file": fetch.warc_file,
+        "warc_offset": fetch.warc_offset,
+        "warc_record_id": fetch.warc_record_id,
+        "payload_digest": fetch.payload_digest,
+        "words": article.word_count if article else None,
+        "language": article.language if article else None,
+        "fallback": article.fallback if article else None,
+    }

@@ -65,7 +65,7 @@ def article_count(engine: Engine) -> int:
         return session.scalar(select(func.count()).select_from(Article)) or 0
 
 
-@pytest.mark.parametrize("mode", ["same", "own"])
+@pytest.mark.parametrize("mode", ["same", "own", "same-batch", "own-batch"])
 def test_concurrent_writers_never_duplicate(
     archive: Engine, db_url: str, tmp_path: Path, mode: str
 ) -> None:
@@ -79,7 +79,7 @@ def test_concurrent_writers_never_duplicate(
     versions = per_url_versions(archive)
     for url, seen in outcomes.items():
         assert seen.count("new") == 1, (url, seen)
-        if mode == "same":
+        if mode.startswith("same"):
             assert versions[url] == [1]
             assert sorted(seen) == ["new"] + ["unchanged"] * (WORKERS - 1)
         else:

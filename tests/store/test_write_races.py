@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from crawler.errors import DatabaseError
 from crawler.extract.article import Article
+from crawler.store.batch import ArticleWrite, store_batch
 from crawler.store.engine import make_engine, resolve_url, writer
 from crawler.store.faults import hooks
 from crawler.store.migrate import upgrade
@@ -49,11 +50,23 @@ def racing_archive(db_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
+Store = Callable[[Engine, Article, FetchInfo], StoreResult]
+
+
+def in_a_batch(engine: Engine, extracted: Article, fetch: FetchInfo) -> StoreResult:
+    """The write as a crawl makes it: in a batch (of one: the others' rows would only add
+    to the same lock)."""
+    return store_batch(engine, [ArticleWrite(extracted, fetch)])[0]
+
+
+WRITERS = pytest.mark.parametrize("store", [store_article, in_a_batch], ids=["alone", "batch"])
+
+
 class Race:
     """The first writer held at `version_chosen` until the second has had to retry."""
 
-    def __init__(self, engine: Engine, source_id: int) -> None:
-        self.engine, self.source_id = engine, source_id
+    def __init__(self, engine: Engine, source_id: int, store: Store) -> None:
+        self.engine, self.source_id, self.store = engine, source_id, store
         self.first_holds = threading.Event()
         self.release_first = threading.Event()
         self.chosen: list[tuple[str, int, bool]] = []
@@ -81,7 +94,7 @@ class Race:
         def run() -> None:
             try:
                 fetch = FetchInfo(URL, self.source_id, AT)
-                self.results[name] = store_article(self.engine, article(text), fetch)
+                self.results[name] = self.store(self.engine, article(text), fetch)
             except BaseException as exc:  # reported by the test, not lost in the thread
                 self.results[name] = exc
 
@@ -111,13 +124,14 @@ def versions(engine: Engine) -> list[tuple[int, str]]:
         return [(number, body) for number, body in rows]
 
 
+@WRITERS
 def test_a_second_writer_waits_for_the_first_and_takes_the_next_number(
-    racing_archive: Engine,
+    racing_archive: Engine, store: Store
 ) -> None:
     source_id = ensure_source(racing_archive, "kabar", "Кабар", "https://kabar.kg/", "ky")
     store_article(racing_archive, article("Биринчи текст."), FetchInfo(URL, source_id, AT))
 
-    race = Race(racing_archive, source_id)
+    race = Race(racing_archive, source_id, store)
     race.run("Экинчи текст.", "Үчүнчү текст.")
 
     assert race.results == {
@@ -136,10 +150,13 @@ def test_a_second_writer_waits_for_the_first_and_takes_the_next_number(
     assert list(verify(racing_archive, datetime.now(UTC))) == []
 
 
-def test_two_first_writes_of_one_article_make_one_article(racing_archive: Engine) -> None:
+@WRITERS
+def test_two_first_writes_of_one_article_make_one_article(
+    racing_archive: Engine, store: Store
+) -> None:
     source_id = ensure_source(racing_archive, "kabar", "Кабар", "https://kabar.kg/", "ky")
 
-    race = Race(racing_archive, source_id)
+    race = Race(racing_archive, source_id, store)
     race.run("Бир эле текст.", "Бир эле текст.")
 
     first, second = race.results["first"], race.results["second"]
