@@ -11,9 +11,11 @@ from typing import Any
 
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
+from scrapy.utils.defer import deferred_from_coro
 
 from crawler import __version__
 from crawler.clock import Clock, utc_now
+from crawler.middlewares import stop_requested
 from crawler.progress import SourceSummary, summarize
 from crawler.settings import KGNEWS_CONTACT_URL
 from crawler.sources.model import Source
@@ -127,7 +129,17 @@ class _Process(CrawlerProcess):
 
         self.stop_signals.append(signum)
         super()._signal_shutdown(signum, frame)
-        reactor.callFromThread(_say_stopping, signum)  # not from the handler: see Scrapy's
+        reactor.callFromThread(self._stopping, signum)  # not from the handler: see Scrapy's
+
+    def _stopping(self, signum: int) -> None:
+        """Write the pages in hand, then say the crawl is stopping (a second signal after
+        that line loses none of them)."""
+        done = deferred_from_coro(self._write_in_hand())
+        done.addBoth(lambda _: _say_stopping(signum))
+
+    async def _write_in_hand(self) -> None:
+        for crawler in list(self.crawlers):
+            await crawler.signals.send_catch_log_async(stop_requested)
 
     def _signal_kill(self, signum: int, frame: Any) -> None:
         self.stop_signals.append(signum)

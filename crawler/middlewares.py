@@ -81,6 +81,11 @@ class StoppedAtOnce(IgnoreRequest):
     not fetched, so not a fetch."""
 
 
+stop_requested = object()
+"""A signal: the run was asked to stop (a signal, a lost lock): what is in hand is to be
+written now, not when a batch fills. Its handlers may be coroutines."""
+
+
 def stop_at_once(crawler: Crawler, reason: str) -> None:
     """Close the spider, and drop the requests queued in the downloader.
 
@@ -92,6 +97,7 @@ def stop_at_once(crawler: Crawler, reason: str) -> None:
     engine = crawler.engine
     if engine is None:
         return
+    deferred_from_coro(crawler.signals.send_catch_log_async(stop_requested))
     deferred_from_coro(engine.close_spider_async(reason=reason))
     for slot in list(engine.downloader.slots.values()):
         while slot.queue:

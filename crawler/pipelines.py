@@ -12,7 +12,7 @@ import asyncio
 import logging
 import time
 import uuid
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,7 +22,7 @@ from scrapy.crawler import Crawler
 from scrapy.utils.defer import deferred_from_coro
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from twisted.internet import task
+from twisted.internet import reactor, task
 
 from crawler.capture.warc import RecordRef
 from crawler.errors import DatabaseError
@@ -32,15 +32,16 @@ from crawler.extract.pipeline import extract_article
 from crawler.health.judge import Thresholds
 from crawler.health.measure import record_health
 from crawler.items import ArticlePage, FailedFetch
-from crawler.middlewares import stop_at_once
+from crawler.middlewares import stop_at_once, stop_requested
 from crawler.pool.order import InOrder
 from crawler.pool.workers import WorkerFailed, WorkerPool, default_size
 from crawler.sources.model import Source
+from crawler.store.batch import ArticleWrite, FetchWrite, Write, store_batch, store_one
 from crawler.store.engine import make_engine, resolve_url
 from crawler.store.migrate import ensure_schema
 from crawler.store.outage import is_outage
 from crawler.store.runs import HEARTBEAT_EVERY, Holder, begin_run, finish_run, heartbeat
-from crawler.store.versioning import FetchInfo, ensure_source, store_article, store_fetch
+from crawler.store.versioning import FetchInfo, ensure_source, store_fetch
 
 logger = logging.getLogger(__name__)
 PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "application/xml", "text/xml")
@@ -50,6 +51,16 @@ _CLOSE_STATUS = {"shutdown": "interrupted", "lock_lost": "interrupted"}
 Extracted = ExtractedArticle | str | None
 """What extraction made of a page: its article, the reason it has none, or None (not
 a page to extract)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Queued:
+    """A fetch waiting for its write: the item, what extraction made of it, and the key
+    that makes a retried write of it land once."""
+
+    item: ArticlePage | FailedFetch
+    extracted: Extracted
+    key: str
 
 
 class ArchivePipeline:
@@ -62,6 +73,13 @@ class ArchivePipeline:
         self.database_lost = ""
         self.pool: WorkerPool | None = None
         self.order = InOrder()
+        self.queued: list[Queued] = []  # in arrival order, written a batch at a time
+        self.flushing = asyncio.Lock()
+        settings = crawler.settings
+        self.batch_size = max(1, settings.getint("KGNEWS_WRITE_BATCH_SIZE"))
+        self.batch_seconds = settings.getfloat("KGNEWS_WRITE_BATCH_SECONDS")
+        # Tests drive the batch timer with a twisted task.Clock instead of waiting.
+        self.timer_clock: Any = settings.get("KGNEWS_WRITE_CLOCK") or reactor
         crawler.signals.connect(self.request_dropped, signal=signals.request_dropped, weak=False)
         crawler.signals.connect(
             self.request_scheduled, signal=signals.request_scheduled, weak=False
@@ -69,6 +87,7 @@ class ArchivePipeline:
         # The run is closed on spider_closed, the first point where Scrapy tells why the
         # crawl ended (it sets finish_reason only then, after the pipelines close).
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed, weak=False)
+        crawler.signals.connect(self.stop_requested, signal=stop_requested, weak=False)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -110,7 +129,8 @@ class ArchivePipeline:
             self.heartbeat.clock = settings.get("KGNEWS_HEARTBEAT_CLOCK") or self.heartbeat.clock
             self.heartbeat.start(HEARTBEAT_EVERY.total_seconds(), now=False)
 
-    def close_spider(self, spider: Spider | None = None) -> None:
+    async def close_spider(self, spider: Spider | None = None) -> None:
+        await self._flush()  # what is still queued
         if self.heartbeat is not None and self.heartbeat.running:
             self.heartbeat.stop()
         if self.pool is not None:
@@ -175,33 +195,62 @@ class ArchivePipeline:
         return item
 
     async def _write(self, item: ArticlePage | FailedFetch) -> None:
-        """Extract (in a worker, alongside other pages), then write in arrival order."""
+        """Extract (in a worker, alongside other pages), then queue the write in arrival
+        order; the queue is written when it holds a batch, or a little later (below)."""
         turn = self.order.take()
         try:
             extracted = await self._extract(item) if isinstance(item, ArticlePage) else None
             await self.order.wait(turn)
-            await self._write_now(item, extracted)
+            # One key per fetch: a retry after a lost commit answer finds it.
+            self.queued.append(Queued(item, extracted, uuid.uuid4().hex))
         finally:
             self.order.done(turn)
+        if len(self.queued) >= self.batch_size:
+            await self._flush()  # the item waits for its batch: the crawl slows to the writes
+        elif len(self.queued) == 1:  # a quiet crawl's pages do not wait for a full batch
+            self.timer_clock.callLater(self.batch_seconds, self._flush_soon)
 
-    async def _write_now(self, item: ArticlePage | FailedFetch, extracted: Extracted) -> None:
+    async def stop_requested(self) -> None:
+        """The run is stopping: write what is queued, and from now on each page as it
+        comes (a second signal, which stops at once, then loses only pages in hand)."""
+        self.batch_size = 1
+        await self._flush()
+
+    def _flush_soon(self) -> None:
+        done = deferred_from_coro(self._flush())
+        done.addErrback(lambda failure: logger.error("writes not flushed: %s", failure.value))
+
+    async def _flush(self) -> None:
+        """Write what is queued, a batch at a time, in the order it was queued."""
+        async with self.flushing:
+            while self.queued:
+                batch = self.queued[: self.batch_size]
+                del self.queued[: self.batch_size]
+                await self._store(batch)
+
+    async def _store(self, entries: list[Queued], *, tried: bool = False) -> None:
+        """Write these fetches in one transaction. When the database has gone away, try
+        again with backoff for KGNEWS_DB_RETRY_SECONDS, then stop the crawl (what was not
+        written is fetched again by the next run, as its fetch left no row). When it
+        refuses the batch, write each fetch alone, so one bad row loses nothing else.
+        `tried`: an earlier write of these fetches may have landed (check their keys)."""
         settings = self.crawler.settings
         since, attempt = time.monotonic(), 0
-        key = uuid.uuid4().hex  # one per fetch: a retry after a lost commit answer finds it
         while True:
             if self.database_lost:
-                self.crawler.stats.inc_value("kgnews/not_recorded")
+                self.crawler.stats.inc_value("kgnews/not_recorded", len(entries))
                 return
-            first_try = attempt == 0  # (no earlier attempt can have recorded the key)
+            first_try = attempt == 0 and not tried  # no earlier attempt recorded a key
+            writes = [self._plan(entry, first_try) for entry in entries]
             try:
-                if isinstance(item, ArticlePage):
-                    self._archive(item, key, extracted, first_try)
+                assert self.engine is not None
+                if len(writes) == 1:
+                    results = [store_one(self.engine, writes[0])]
                 else:
-                    self._failed(item, key, first_try)
-                return
+                    results = store_batch(self.engine, writes)
             except (SQLAlchemyError, DatabaseError) as exc:
                 if not is_outage(exc):
-                    self._refused(item, key, exc)
+                    await self._refused(entries, exc, tried=tried or attempt > 0)
                     return
                 if time.monotonic() - since >= settings.getfloat("KGNEWS_DB_RETRY_SECONDS"):
                     self._lose_database(exc)
@@ -214,8 +263,22 @@ class ArchivePipeline:
                 self.crawler.stats.inc_value("kgnews/database_retries")
                 logger.warning("database write failed, again in %.1f s: %s", delay, exc)
                 await asyncio.sleep(delay)
+                continue
+            for entry, result in zip(entries, results, strict=True):
+                self._written(entry.item, result.outcome)
+            return
 
-    def _refused(self, item: ArticlePage | FailedFetch, key: str, exc: BaseException) -> None:
+    async def _refused(self, entries: list[Queued], exc: BaseException, *, tried: bool) -> None:
+        if len(entries) > 1:
+            self.crawler.stats.inc_value("kgnews/write_batches_split")
+            logger.info("a batch of %d writes was refused (%s); writing each alone",
+                        len(entries), f"{exc}".splitlines()[0])  # fmt: skip
+            for entry in entries:
+                await self._store([entry], tried=tried)
+            return
+        self._refused_one(entries[0].item, entries[0].key, exc)
+
+    def _refused_one(self, item: ArticlePage | FailedFetch, key: str, exc: BaseException) -> None:
         """The database is there but refused this page's write (a row it will not take:
         a bug, or a value past a column's limit). Nothing of the write is kept; the page
         becomes an error fetch with the reason, the crawl goes on, and its exit status
@@ -269,48 +332,39 @@ class ArchivePipeline:
             logger.error("%s: not extracted: %s", page.url, exc)
             return f"not extracted: {exc}"
 
-    def _archive(self, page: ArticlePage, key: str, extracted: Extracted, first_try: bool) -> None:
-        assert self.engine is not None
-        source = self.sources[page.source]
+    def _plan(self, entry: Queued, first_try: bool) -> Write:
+        """The write that archives a queued fetch."""
+        item, key = entry.item, entry.key
+        if isinstance(item, FailedFetch):
+            fetch = self._fetch(item.source, item.url, item.fetched_at, item.status, item.warc,
+                                key=key, first_try=first_try)  # fmt: skip
+            article_url = self.sources[item.source].canonical_for(item.url)
+            return FetchWrite(fetch, "error", error=item.error, article_url=article_url)
+        source = self.sources[item.source]
         fetch = self._fetch(
-            source.key, page.url, page.fetched_at, page.status, page.warc,
-            etag=page.etag, last_modified=page.last_modified, bytes=len(page.body),
-            elapsed_ms=page.elapsed_ms, key=key, first_try=first_try,
+            source.key, item.url, item.fetched_at, item.status, item.warc,
+            etag=item.etag, last_modified=item.last_modified, bytes=len(item.body),
+            elapsed_ms=item.elapsed_ms, key=key, first_try=first_try,
         )  # fmt: skip
-        passed_over = _not_to_extract(page)
+        passed_over = _not_to_extract(item)
         if passed_over is not None:
             outcome, error = passed_over
-            known = page.article_url if outcome == "not_modified" else None
-            store_fetch(self.engine, fetch, outcome, error=error, article_url=known)
-            self._count(source.key, outcome)
-            return
+            known = item.article_url if outcome == "not_modified" else None
+            return FetchWrite(fetch, outcome, error=error, article_url=known)
+        extracted = entry.extracted
         if not isinstance(extracted, ExtractedArticle):
-            store_fetch(self.engine, fetch, "error", error=extracted or "not extracted")
-            self._count(source.key, "error")
-            return
-        article = replace(extracted, url=source.canonical_for(page.url, extracted.url))
+            return FetchWrite(fetch, "error", error=extracted or "not extracted")
+        article = replace(extracted, url=source.canonical_for(item.url, extracted.url))
         if article.language and article.language != source.language:
-            store_fetch(
-                self.engine, fetch, "skipped",
-                error=f"language {article.language}; {source.key} keeps {source.language}",
-                article_url=article.url, article=article,
-            )  # fmt: skip
-            self._count(source.key, "skipped")
-            return
-        result = store_article(self.engine, article, fetch)
-        self._count(source.key, result.outcome)
+            error = f"language {article.language}; {source.key} keeps {source.language}"
+            return FetchWrite(fetch, "skipped", error=error, article_url=article.url,
+                              article=article)  # fmt: skip
+        return ArticleWrite(article, fetch)
 
-    def _failed(self, failure: FailedFetch, key: str, first_try: bool) -> None:
-        assert self.engine is not None
-        fetch = self._fetch(
-            failure.source, failure.url, failure.fetched_at, failure.status, failure.warc,
-            key=key, first_try=first_try,
-        )  # fmt: skip
-        article_url = self.sources[failure.source].canonical_for(failure.url)
-        store_fetch(self.engine, fetch, "error", error=failure.error, article_url=article_url)
-        self._count(failure.source, "error")
-        if failure.connection_failed:
-            self.crawler.stats.set_value(f"kgnews/{failure.source}/connection_error", failure.error)
+    def _written(self, item: ArticlePage | FailedFetch, outcome: str) -> None:
+        self._count(item.source, outcome)
+        if isinstance(item, FailedFetch) and item.connection_failed:
+            self.crawler.stats.set_value(f"kgnews/{item.source}/connection_error", item.error)
 
     def _fetch(
         self, source: str, url: str, at: datetime, status: int | None, warc: RecordRef | None,

@@ -85,13 +85,20 @@ KGNEWS_DB_RETRY_SECONDS = 120.0
 KGNEWS_DB_RETRY_BACKOFF_BASE = 0.5  # seconds, doubled on each try
 KGNEWS_DB_RETRY_BACKOFF_MAX = 10.0
 
-# Discovery bounds per source and run.
+# Fetches are written a batch at a time, in one transaction each (crawler.store.batch):
+# when this many are queued, or this many seconds after the first of them, whichever
+# comes first. A batch the database refuses is written again one fetch at a time. A
+# crash loses at most the batch not yet written: its pages are fetched again next run.
+KGNEWS_WRITE_BATCH_SIZE = 100  # 1: every fetch in a transaction of its own
+KGNEWS_WRITE_BATCH_SECONDS = 1.0
+
 # Extraction runs in worker processes, one per core, off the crawl's event loop; 0 runs
 # it in the crawl's own process. A page whose extraction runs longer than the timeout
 # (or kills its worker) becomes an error fetch, and a new worker takes over.
 KGNEWS_EXTRACT_WORKERS = None  # None: one per core
 KGNEWS_EXTRACT_TIMEOUT = 120.0  # seconds a page may take
 
+# Discovery bounds per source and run.
 KGNEWS_MAX_SITEMAPS = 10  # child sitemaps followed from one sitemap index
 KGNEWS_MAX_SITEMAP_URLS = 2000  # article URLs taken from one sitemap
 

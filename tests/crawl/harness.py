@@ -21,6 +21,7 @@ from typing import Any
 from scrapy.crawler import CrawlerRunner
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
+from twisted.internet import task
 from twisted.internet.defer import Deferred
 
 from crawler.clock import Clock
@@ -110,7 +111,9 @@ def crawl(
     clock: Clock | None = None,
     settings: Mapping[str, Any] | None = None,
 ) -> Deferred[CrawlResult]:
-    runner = CrawlerRunner(crawl_settings(db_url, {**FAST, **(settings or {})}))
+    # The batch timer never fires on its own: a batch is written when full, or at the end.
+    timer = {"KGNEWS_WRITE_CLOCK": task.Clock()}
+    runner = CrawlerRunner(crawl_settings(db_url, {**FAST, **timer, **(settings or {})}))
     crawler = runner.create_crawler(NewsSpider)
     done = runner.crawl(crawler, source_list=sources, clock=clock or FixedClock())
     done.addCallback(lambda _: result_of(crawler, [s.key for s in sources]))

@@ -48,7 +48,7 @@ def test_a_second_crawl_adds_no_article_and_no_version(tmp_path: Path) -> None:
         third = run_kgnews(*crawl, "--recheck", "all")
         article_requests = [h for _m, path, h in server.requests if path.startswith("/kg/news/")]
     assert third.returncode == 0, third.stdout + third.stderr
-    assert counts(db) == (3, 3, {"new": 3, "not_modified": 3})
+    assert counts(db) == (3, 3, {"new": 3, "not_modified": 3}), third.stderr[-3000:]
     assert sum(1 for h in article_requests if "If-None-Match" in h) == 3
 
 

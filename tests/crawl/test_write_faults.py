@@ -9,6 +9,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 import pytest_twisted
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import DataError, OperationalError
@@ -39,10 +40,14 @@ class LoseOneAnswer:
             raise OperationalError("COMMIT", {}, broken)
 
 
+@pytest.mark.parametrize(
+    ("batch", "writes"), [(100, ("store_batch",)), (1, ("store_article", "store_fetch"))]
+)
 @pytest_twisted.inlineCallbacks
 def test_a_write_retried_after_a_lost_answer_is_recorded_once(
-    archive: Engine, db_url: str, tmp_path: Path
+    archive: Engine, db_url: str, tmp_path: Path, batch: int, writes: tuple[str, ...]
 ) -> None:
+    """Whether the fetches are written in one batch or one by one."""
     site = Path(shutil.copytree(SITE, tmp_path / "site"))
     listing = site / "kg/news.html"  # and a link to an article the site no longer has
     listing.write_text(
@@ -51,11 +56,12 @@ def test_a_write_retried_after_a_lost_answer_is_recorded_once(
         ),
         encoding="utf-8",
     )
-    lose = LoseOneAnswer("store_article", "store_fetch")
+    lose = LoseOneAnswer(*writes)
+    settings = {"KGNEWS_DB_RETRY_BACKOFF_BASE": 0.01, "KGNEWS_WRITE_BATCH_SIZE": batch}
     with serving(site) as (server,), hooks(committed=lose):
         sources = user_sources(site / "sources.toml.in", server.origin)
-        result = yield crawl(sources, db_url, FixedClock(), {"KGNEWS_DB_RETRY_BACKOFF_BASE": 0.01})
-    assert sorted(lose.lost) == ["store_article", "store_fetch"]
+        result = yield crawl(sources, db_url, FixedClock(), settings)
+    assert sorted(lose.lost) == sorted(writes)
     assert result.status == "finished"
     with Session(archive) as session:
         fetches = Counter(session.scalars(select(Fetch.url)))
@@ -68,21 +74,22 @@ def test_a_write_retried_after_a_lost_answer_is_recorded_once(
     assert counted == {"new": 3, "error": 1}  # the summary counts each fetch once too
 
 
+@pytest.mark.parametrize("batch", [100, 1])
 @pytest_twisted.inlineCallbacks
 def test_a_row_the_database_refuses_is_an_error_fetch_and_the_crawl_goes_on(
-    archive: Engine, db_url: str
+    archive: Engine, db_url: str, batch: int
 ) -> None:
-    refused: list[int] = []
+    """In a batch, the refusal fails the whole batch: it is written again page by page,
+    and only the page the database will not take is lost."""
 
-    def refuse_the_first(**_details: object) -> None:
-        if not refused:
-            refused.append(1)
+    def refuse_102(url: str, **_details: object) -> None:
+        if url.endswith("/102"):
             too_long = sqlite3.DataError("value too long for type character varying(16)")
             raise DataError("INSERT INTO article_versions …", {}, too_long)
 
-    with serving(SITE) as (server,), hooks(version_written=refuse_the_first):
+    with serving(SITE) as (server,), hooks(version_written=refuse_102):
         sources = user_sources(SITE / "sources.toml.in", server.origin)
-        result = yield crawl(sources, db_url, FixedClock())
+        result = yield crawl(sources, db_url, FixedClock(), {"KGNEWS_WRITE_BATCH_SIZE": batch})
     with Session(archive) as session:
         outcomes = Counter(session.scalars(select(Fetch.outcome)))
         errors = session.scalars(select(Fetch.error).where(Fetch.outcome == "error")).all()
