@@ -103,11 +103,13 @@ def test_an_outage_that_lasts_stops_the_crawl_and_the_next_run_catches_up(
     site = Path(shutil.copytree(SITE, tmp_path / "site"))
     with GatedMirrorServer(Mirror.load(site), "/kg/news/103") as server:
         sources = user_sources_file(tmp_path, server.origin)
-        # Extracted as each page arrives, the pages before the gate are archived by the
-        # time it is reached (in workers they may still be in hand, and not recorded).
+        # Extracted as each page arrives and written alone, the pages before the gate are
+        # archived by the time it is reached (in workers they may still be in hand, in a
+        # batch still queued: not recorded either).
         crawl = crawl_through(
-            sources, url, "-s", "KGNEWS_DB_RETRY_SECONDS=1", "-s", "KGNEWS_EXTRACT_WORKERS=0"
-        )
+            sources, url, "-s", "KGNEWS_DB_RETRY_SECONDS=1", "-s", "KGNEWS_EXTRACT_WORKERS=0",
+            "-s", "KGNEWS_WRITE_BATCH_SIZE=1",
+        )  # fmt: skip
         assert server.arrived.wait(timeout=120), "the crawl never reached the last article"
         proxy.cut()
         server.gate.set()
