@@ -189,6 +189,7 @@ class Fetch(Base):
         Index(None, "crawl_run_id"),
         Index(None, "payload_digest"),
         Index(None, "fetch_key", unique=True),
+        Index(None, "outcome", "source_id", "fetched_at"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
