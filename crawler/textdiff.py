@@ -31,6 +31,8 @@ class ParagraphChange:
 def diff_words(old: str, new: str) -> list[Segment]:
     """`old` → `new` as runs of kept, removed and added words."""
     a, b = old.split(), new.split()
+    if not a or not b:  # (what the matcher says too, without its index of every word)
+        return [Segment("added" if b else "removed", " ".join(b or a))] if a or b else []
     segments: list[Segment] = []
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if tag == "equal":
