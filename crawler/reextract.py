@@ -24,10 +24,10 @@ from crawler.extract.errors import NoArticle
 from crawler.extract.pipeline import MAX_INPUT_BYTES, extract_article
 from crawler.extract.rules import ExtractionRules
 from crawler.pool.workers import WorkerFailed, WorkerPool
+from crawler.store.batch import store_reextractions
 from crawler.store.engine import database_errors
 from crawler.store.models import Article, Fetch, Source
 from crawler.store.records import StoredFetch, first_with_payload
-from crawler.store.versioning import store_reextraction
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +123,7 @@ def reextract(
 Extracted = ExtractedArticle | str
 """A page's article, or why there is none (one line, with the record's place)."""
 IN_FLIGHT = 4  # pages per worker handed out ahead of the one being stored
+BATCH = 100  # pages stored in one transaction
 TIMEOUT = 120.0  # seconds a page may take in a worker
 _EXPECTED = (NoArticle, WarcReadError, ContentError)
 
@@ -175,30 +176,47 @@ async def _reextract(
             ahead.append(asyncio.ensure_future(extracted(page)))
             if len(ahead) >= window:
                 break
+        settled = _Settled(engine, outcome)
         for page in pages:
             result = await ahead.popleft()
             following = next(queue, None)
             if following is not None:
                 ahead.append(asyncio.ensure_future(extracted(following)))
-            _settle(engine, page, outcome, result)
+            settled.add(page, result)
             step()
+        settled.flush()
     finally:
         if pool is not None:
             pool.close()
 
 
-def _settle(engine: Engine, page: KeptPage, outcome: Outcome, result: Extracted) -> None:
-    """Store what extraction made of the page, or note why it could not."""
-    if isinstance(result, str):
-        outcome.unreadable.append(result)
-        return
-    stored = store_reextraction(
-        engine, page.article_id, replace(result, url=page.article_url), page.fetched_at
-    )
-    if stored.outcome == "unchanged":
-        outcome.unchanged += 1
-    else:
-        outcome.changed.append(page.article_url)
+class _Settled:
+    """What extraction made of each page, stored a batch at a time, in page order."""
+
+    def __init__(self, engine: Engine, outcome: Outcome) -> None:
+        self.engine, self.outcome = engine, outcome
+        self.pending: list[tuple[KeptPage, ExtractedArticle]] = []
+
+    def add(self, page: KeptPage, result: Extracted) -> None:
+        if isinstance(result, str):
+            self.outcome.unreadable.append(result)
+            return
+        self.pending.append((page, replace(result, url=page.article_url)))
+        if len(self.pending) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        batch, self.pending = self.pending, []
+        if not batch:
+            return
+        stored = store_reextractions(
+            self.engine, [(page.article_id, article, page.fetched_at) for page, article in batch]
+        )
+        for (page, _), result in zip(batch, stored, strict=True):
+            if result.outcome == "unchanged":
+                self.outcome.unchanged += 1
+            else:
+                self.outcome.changed.append(page.article_url)
 
 
 REVISIT = "revisit"

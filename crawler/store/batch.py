@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Engine, Table, bindparam, insert, select, update
+from sqlalchemy import ColumnElement, Engine, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from crawler.extract.article import Article as ExtractedArticle
@@ -138,6 +138,30 @@ def store_batch(engine: Engine, writes: Sequence[Write]) -> list[StoreResult]:
     return in_transaction(engine, write)
 
 
+def store_reextractions(
+    engine: Engine, pages: Sequence[tuple[int, ExtractedArticle, datetime]]
+) -> list[StoreResult]:
+    """Archive pages extracted again from their kept raw responses (no new fetch), in
+    one transaction: (article id, what its page gives today, when the page was fetched),
+    in order. The rule of a fetch: a new version only where the text differs from the
+    current one (`extractor` says which code made it); the article's fetch columns stay."""
+    digests = [content_hash(article.title, article.paragraphs) for _, article, _ in pages]
+
+    def write(session: Session) -> list[StoreResult]:
+        by_url = _locked(session, Article.id.in_(sorted({id_ for id_, _, _ in pages})))
+        rows = {row.id: row for row in by_url.values()}
+        versions: list[tuple[str, dict[str, Any]]] = []
+        results = []
+        for (article_id, article, fetched_at), digest in zip(pages, digests, strict=True):
+            row = rows[article_id]
+            results.append(_next_version(session, row, article, fetched_at, digest, versions))
+        _insert_versions(session, by_url, versions)
+        _update_articles(session, by_url)
+        return results
+
+    return in_transaction(engine, write)
+
+
 def _already_recorded(session: Session, writes: Sequence[Write]) -> dict[str, StoreResult]:
     """What an earlier attempt at these very fetches recorded (its commit landed, its
     answer was lost), by fetch key."""
@@ -168,20 +192,7 @@ def _articles(
     rows: dict[str, _Row] = {}
     if not urls:
         return rows
-    found = session.execute(
-        select(
-            Article.id, Article.url, Article.last_fetched_at, Article.published_at,
-            Article.last_changed_at, Article.etag, Article.last_modified,
-            ArticleVersion.id, ArticleVersion.version, ArticleVersion.content_hash,
-        )
-        .outerjoin(ArticleVersion, ArticleVersion.id == Article.current_version_id)
-        .where(Article.url.in_(sorted(urls)))
-        .order_by(Article.id)
-        .with_for_update(of=ARTICLES)
-    ).all()  # fmt: skip
-    for id_, url, fetched, published, changed, etag, modified, vid, number, digest in found:
-        current = _Current(number, digest, vid) if vid is not None else None
-        rows[url] = _Row(id_, fetched, published, changed, etag, modified, current)
+    rows.update(_locked(session, Article.url.in_(sorted(urls))))
     new: dict[str, tuple[int, ArticleWrite]] = {}
     for index, w in todo:
         if isinstance(w, ArticleWrite) and w.article.url not in rows:
@@ -197,6 +208,26 @@ def _articles(
         ).scalars()
         for (url, (index, w)), id_ in zip(new.items(), made, strict=True):
             rows[url] = _Row(id_, w.fetch.fetched_at, None, None, None, None, None, index)
+    return rows
+
+
+def _locked(session: Session, which: ColumnElement[bool]) -> dict[str, _Row]:
+    """These articles as they are, by URL, locked for the transaction (in id order)."""
+    found = session.execute(
+        select(
+            Article.id, Article.url, Article.last_fetched_at, Article.published_at,
+            Article.last_changed_at, Article.etag, Article.last_modified,
+            ArticleVersion.id, ArticleVersion.version, ArticleVersion.content_hash,
+        )
+        .outerjoin(ArticleVersion, ArticleVersion.id == Article.current_version_id)
+        .where(which)
+        .order_by(Article.id)
+        .with_for_update(of=ARTICLES)
+    ).all()  # fmt: skip
+    rows = {}
+    for id_, url, fetched, published, changed, etag, modified, vid, number, digest in found:
+        current = _Current(number, digest, vid) if vid is not None else None
+        rows[url] = _Row(id_, fetched, published, changed, etag, modified, current)
     return rows
 
 
@@ -223,17 +254,31 @@ def _version(
         row.published_at = article.published_at
     row.last_fetched_at = max(row.last_fetched_at, fetch.fetched_at)
     row.etag, row.last_modified = fetch.etag, fetch.last_modified
+    return _next_version(session, row, article, fetch.fetched_at, digest, versions, fetch.url)
+
+
+def _next_version(
+    session: Session,
+    row: _Row,
+    article: ExtractedArticle,
+    fetched_at: datetime,
+    digest: str,
+    versions: list[tuple[str, dict[str, Any]]],
+    url: str = "",
+) -> StoreResult:
+    """The versioning rule on the batch's row: the same text as the current version is
+    `unchanged`; else a version n+1 becomes current."""
     current = row.current
     if current is not None and current.digest == digest:
         return StoreResult("unchanged", row.id, current.number)
     number = current.number + 1 if current is not None else 1
     fault_point("version_chosen", number=number)
     before = _text(session, current) if current is not None else None
-    values = version_values(row.id, number, digest, article, fetch.fetched_at, before)
-    versions.append((fetch.url, values))
+    versions.append((url, version_values(row.id, number, digest, article, fetched_at, before)))
     row.current = _Current(number, digest, None, (article.title, article.body), len(versions) - 1)
+    row.touched = True
     if number > 1:
-        row.last_changed_at = max(row.last_changed_at or fetch.fetched_at, fetch.fetched_at)
+        row.last_changed_at = max(row.last_changed_at or fetched_at, fetched_at)
     return StoreResult("new" if number == 1 else "changed", row.id, number)
 
 

@@ -110,26 +110,6 @@ def store_article(engine: Engine, article: ExtractedArticle, fetch: FetchInfo) -
     return in_transaction(engine, write)
 
 
-def store_reextraction(
-    engine: Engine, article_id: int, article: ExtractedArticle, fetched_at: datetime
-) -> StoreResult:
-    """Archive a page extracted again from its kept raw response (no new fetch).
-
-    The same rule as a fetch: a new version only when the text differs from the
-    current one; `fetched_at` is when the page itself was fetched.
-    """
-    digest = content_hash(article.title, article.paragraphs)
-
-    def write(session: Session) -> StoreResult:
-        row = session.scalars(
-            select(Article).where(Article.id == article_id).with_for_update()
-        ).one()
-        outcome, number = _version_of(session, row, digest, article, fetched_at)
-        return StoreResult(outcome, row.id, number)
-
-    return in_transaction(engine, write)
-
-
 def store_fetch(
     engine: Engine,
     fetch: FetchInfo,

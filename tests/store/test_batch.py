@@ -18,7 +18,14 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from crawler.extract.article import Article
-from crawler.store.batch import ArticleWrite, FetchWrite, Write, store_batch, store_one
+from crawler.store.batch import (
+    ArticleWrite,
+    FetchWrite,
+    Write,
+    store_batch,
+    store_one,
+    store_reextractions,
+)
 from crawler.store.engine import make_engine, resolve_url
 from crawler.store.migrate import upgrade
 from crawler.store.models import Article as ArticleRow
@@ -138,3 +145,26 @@ def test_a_batch_leaves_the_archive_as_the_same_writes_one_by_one(
         assert b.last_changed_at == at(13)
         assert (c.first_seen_at, c.last_fetched_at, c.etag) == (at(11), at(18), None)
         assert d.published_at == at(-60)
+
+
+def test_pages_extracted_again_make_versions_only_where_the_text_changed(
+    two_archives: list[Engine],
+) -> None:
+    archive = two_archives[0]
+    for write in BEFORE:
+        store_one(archive, write)
+    with Session(archive) as session:
+        ids = dict(session.execute(select(ArticleRow.url, ArticleRow.id)).all())
+    results = store_reextractions(archive, [
+        (ids[A], extracted(A, "Биринчи текст."), at(0)),  # today's extraction agrees
+        (ids[B], extracted(B, "Эски текст, тазаланган."), at(1)),  # it reads more now
+        (ids[B], extracted(B, "Эски текст, тазаланган."), at(1)),  # (the same page twice)
+    ])  # fmt: skip
+    assert [(r.outcome, r.version) for r in results] == [
+        ("unchanged", 1), ("changed", 2), ("unchanged", 2),
+    ]  # fmt: skip
+    with Session(archive) as session:
+        b = session.scalars(select(ArticleRow).where(ArticleRow.url == B)).one()
+        assert b.current_version is not None and b.current_version.body == "Эски текст, тазаланган."
+        assert b.last_fetched_at == at(1)  # no fetch: the page is the one fetched then
+        assert b.last_changed_at == at(1)
