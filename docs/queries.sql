@@ -161,12 +161,10 @@ SELECT id, started_at, status, round(extract(epoch FROM finished_at - started_at
 
 
 -- name: top_authors
--- Authors with the most articles (current versions; on SQLite read from the index of
--- small columns, the + keeping the planner on it).
+-- Authors with the most articles (current versions).
 -- dialect: sqlite
 SELECT author.value AS author, count(*) AS articles
-  FROM article_versions v, json_each(v.authors) AS author
- WHERE +v.id IN (SELECT current_version_id FROM articles)
+  FROM latest_versions v, json_each(v.authors) AS author
  GROUP BY author.value
  ORDER BY articles DESC, author
  LIMIT 20;

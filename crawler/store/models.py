@@ -97,7 +97,7 @@ class Article(Base):
 # walk every body's pages.
 VERSION_STATS = (
     "fetched_at", "version", "article_id", "word_count", "chars_added", "chars_removed",
-    "title_changed", "language", "authors",
+    "title_changed", "language",
 )  # fmt: skip
 
 
