@@ -241,15 +241,15 @@ class ArchivePipeline:
                 self.crawler.stats.inc_value("kgnews/not_recorded", len(entries))
                 return
             first_try = attempt == 0 and not tried  # no earlier attempt recorded a key
-            writes = [self._plan(entry, first_try) for entry in entries]
             try:
                 assert self.engine is not None
+                writes = [self._plan(entry, first_try) for entry in entries]
                 if len(writes) == 1:
                     results = [store_one(self.engine, writes[0])]
                 else:
                     results = store_batch(self.engine, writes)
-            except (SQLAlchemyError, DatabaseError) as exc:
-                if not is_outage(exc):
+            except Exception as exc:  # refused, away, or a bug: never a whole batch lost
+                if not (isinstance(exc, SQLAlchemyError | DatabaseError) and is_outage(exc)):
                     await self._refused(entries, exc, tried=tried or attempt > 0)
                     return
                 if time.monotonic() - since >= settings.getfloat("KGNEWS_DB_RETRY_SECONDS"):
@@ -280,12 +280,17 @@ class ArchivePipeline:
 
     def _refused_one(self, item: ArticlePage | FailedFetch, key: str, exc: BaseException) -> None:
         """The database is there but refused this page's write (a row it will not take:
-        a bug, or a value past a column's limit). Nothing of the write is kept; the page
-        becomes an error fetch with the reason, the crawl goes on, and its exit status
-        says so."""
+        a bug, or a value past a column's limit), or the write failed on a bug. Nothing
+        of the write is kept; the page becomes an error fetch with the reason, the crawl
+        goes on, and its exit status says so."""
         stats = self.crawler.stats
         said = getattr(exc, "orig", None) or exc  # the driver's words, not SQLAlchemy's wrap
-        reason = f"not archived: the database refused the write: {str(said).splitlines()[0]}"
+        first_line = (str(said).splitlines() or [""])[0]
+        if isinstance(exc, SQLAlchemyError | DatabaseError):
+            reason = f"not archived: the database refused the write: {first_line}"
+        else:  # a bug of ours: the log keeps where it was
+            reason = f"not archived: the write failed: {type(exc).__name__}: {first_line}"
+            logger.error("%s: the write failed", item.url, exc_info=exc)
         stats.inc_value("kgnews/write_errors")
         if stats.get_value("kgnews/write_error") is None:
             stats.set_value("kgnews/write_error", reason)

@@ -15,7 +15,7 @@ row it will not take loses nothing else.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, cast
 
@@ -110,9 +110,10 @@ def store_batch(engine: Engine, writes: Sequence[Write]) -> list[StoreResult]:
         versions: list[tuple[str, dict[str, Any]]] = []
         fetches: list[dict[str, Any]] = []
         results: list[StoreResult] = []
+        by_id = {row.id: row for row in rows.values()}
         for index, item in enumerate(writes):
-            if item.fetch.key in done:
-                results.append(done[item.fetch.key])
+            if item.fetch.key in done:  # as it stands now, after the writes before it
+                results.append(_as_now(done[item.fetch.key], by_id))
             elif isinstance(item, ArticleWrite):
                 result = _version(session, rows, item, digests[index], versions)
                 results.append(result)
@@ -211,8 +212,26 @@ def _articles(
     return rows
 
 
+def _as_now(recorded: StoreResult, rows: dict[int, _Row]) -> StoreResult:
+    """What a retried write recorded, with its article's current version number as the
+    batch has it at this point (the number a write alone would read then)."""
+    row = rows.get(recorded.article_id) if recorded.article_id is not None else None
+    if row is None or row.current is None:
+        return recorded
+    return replace(recorded, version=row.current.number)
+
+
 def _locked(session: Session, which: ColumnElement[bool]) -> dict[str, _Row]:
-    """These articles as they are, by URL, locked for the transaction (in id order)."""
+    """These articles as they are, by URL, locked for the transaction (in id order).
+
+    The lock is taken first, and the rows read after it: a statement that waited for
+    the lock would see the article row as the other writer committed it but its
+    current version as it was before (PostgreSQL re-reads only the locked row)."""
+    ids = session.scalars(
+        select(Article.id).where(which).order_by(Article.id).with_for_update()
+    ).all()
+    if not ids:
+        return {}
     found = session.execute(
         select(
             Article.id, Article.url, Article.last_fetched_at, Article.published_at,
@@ -220,9 +239,7 @@ def _locked(session: Session, which: ColumnElement[bool]) -> dict[str, _Row]:
             ArticleVersion.id, ArticleVersion.version, ArticleVersion.content_hash,
         )
         .outerjoin(ArticleVersion, ArticleVersion.id == Article.current_version_id)
-        .where(which)
-        .order_by(Article.id)
-        .with_for_update(of=ARTICLES)
+        .where(Article.id.in_(ids))
     ).all()  # fmt: skip
     rows = {}
     for id_, url, fetched, published, changed, etag, modified, vid, number, digest in found:

@@ -102,3 +102,22 @@ def test_a_row_the_database_refuses_is_an_error_fetch_and_the_crawl_goes_on(
     assert versions == [1, 1]  # nothing of the refused write is kept
     assert result.write_errors == 1 and result.exit_code == 1  # and the exit status says so
     assert list(verify(archive, datetime.now(UTC))) == []
+
+
+@pytest_twisted.inlineCallbacks
+def test_a_write_that_fails_on_a_bug_costs_that_page_only(archive: Engine, db_url: str) -> None:
+    """Not a database error at all: the batch is still written again page by page."""
+
+    def break_on_102(url: str, **_details: object) -> None:
+        if url.endswith("/102"):
+            raise KeyError("current_version")
+
+    with serving(SITE) as (server,), hooks(version_written=break_on_102):
+        sources = user_sources(SITE / "sources.toml.in", server.origin)
+        result = yield crawl(sources, db_url, FixedClock())
+    with Session(archive) as session:
+        outcomes = Counter(session.scalars(select(Fetch.outcome)))
+        errors = session.scalars(select(Fetch.error).where(Fetch.outcome == "error")).all()
+    assert outcomes == {"new": 2, "error": 1}
+    assert errors == ["not archived: the write failed: KeyError: 'current_version'"]
+    assert result.write_errors == 1 and result.exit_code == 1

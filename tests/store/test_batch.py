@@ -46,7 +46,8 @@ def extracted(url: str, text: str, **fields: Any) -> Article:
 
 
 def fetch(url: str, minutes: int, key: str, **fields: Any) -> FetchInfo:
-    return FetchInfo(url, SOURCE_ID, at(minutes), key=key, **fields)
+    """A fetch's first write (no lookup of its key) unless `first_try=False`: a retry."""
+    return FetchInfo(url, SOURCE_ID, at(minutes), key=key, **{"first_try": True, **fields})
 
 
 SOURCE_ID = 1  # the first source of a fresh archive
@@ -74,7 +75,10 @@ BATCH: list[Write] = [
     ),
     ArticleWrite(extracted(C, "Жаңы макала."), fetch(C, 18, "k18")),
     ArticleWrite(extracted(D, "Кечиккен жаңылык.", published_at=at(-60)), fetch(D, 19, "k19")),
-    ArticleWrite(extracted(A, "Биринчи текст."), fetch(A, 20, "k0")),  # k0 again: a retry
+    ArticleWrite(extracted(A, "Биринчи текст."), fetch(A, 20, "k0", first_try=False)),  # again
+    # A retry of k1, whose commit landed before the batch: B has changed twice since.
+    ArticleWrite(extracted(B, "Эски текст."), fetch(B, 1, "k1", first_try=False)),
+    ArticleWrite(extracted(D, "Кечиккен жаңылык."), fetch(D, 21, "k21")),  # no date this time
 ]
 
 
@@ -130,12 +134,14 @@ def test_a_batch_leaves_the_archive_as_the_same_writes_one_by_one(
         ("unchanged", 1),
         ("new", 1),
         ("new", 1),  # what the first write under key k0 recorded, not a second fetch
+        ("new", 3),  # what k1 recorded, and B's number as it stands after k14
+        ("unchanged", 1),
     ]
     assert in_one[0].article_id is None and in_one[5].article_id == in_one[1].article_id
     assert rows(batched) == rows(alone)
 
     found = rows(batched)
-    assert len(found["fetches"]) == 2 + len(BATCH) - 1  # the retried k0 is not recorded again
+    assert len(found["fetches"]) == 2 + len(BATCH) - 2  # the retried keys are not recorded again
     with Session(batched) as session:
         b = session.scalars(select(ArticleRow).where(ArticleRow.url == B)).one()
         c = session.scalars(select(ArticleRow).where(ArticleRow.url == C)).one()
@@ -144,7 +150,7 @@ def test_a_batch_leaves_the_archive_as_the_same_writes_one_by_one(
         assert b.last_fetched_at == at(13)  # the older copy does not move it back
         assert b.last_changed_at == at(13)
         assert (c.first_seen_at, c.last_fetched_at, c.etag) == (at(11), at(18), None)
-        assert d.published_at == at(-60)
+        assert d.published_at == at(-60)  # a page without a date does not wipe it
 
 
 def test_pages_extracted_again_make_versions_only_where_the_text_changed(

@@ -15,12 +15,12 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from crawler.errors import DatabaseError
 from crawler.extract.article import Article
-from crawler.store.batch import ArticleWrite, store_batch
+from crawler.store.batch import ArticleWrite, FetchWrite, store_batch
 from crawler.store.engine import make_engine, resolve_url, writer
 from crawler.store.faults import hooks
 from crawler.store.migrate import upgrade
@@ -192,3 +192,64 @@ def test_a_writer_stuck_behind_a_lock_gives_up_with_a_clear_message(
     assert is_outage(raised.value)
     other.dispose()
     assert versions(racing_archive) == [(1, "Биринчи текст.")]
+
+
+@pytest.mark.postgres
+def test_a_batch_that_waited_for_a_lock_sees_the_version_committed_meanwhile(
+    db_url: str,
+) -> None:
+    """A batch holding only a 304 for an article waits for the writer of its next
+    version; once that one commits, the batch must not put back the version it would
+    have read before waiting (PostgreSQL re-reads a locked row, not what it joined)."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite takes the whole database at BEGIN: no statement waits mid-way")
+    engine = make_engine(resolve_url(db_url))
+    upgrade(engine)
+    source_id = ensure_source(engine, "kabar", "Кабар", "https://kabar.kg/", "ky")
+    store_article(engine, article("Биринчи текст."), FetchInfo(URL, source_id, AT))
+    holds, release = threading.Event(), threading.Event()
+    done: dict[str, object] = {}
+
+    def hold_first(url: str, **_details: object) -> None:
+        if threading.current_thread().name == "first":
+            holds.set()
+            assert release.wait(WAIT_S)
+
+    def first() -> None:
+        fetch = FetchInfo(URL, source_id, AT)
+        done["first"] = store_article(engine, article("Экинчи текст."), fetch)
+
+    def second() -> None:
+        fetch = FetchInfo(URL, source_id, AT, http_status=304)
+        done["second"] = store_batch(engine, [FetchWrite(fetch, "not_modified", article_url=URL)])
+
+    threads = {name: threading.Thread(target=run, name=name)
+               for name, run in (("first", first), ("second", second))}  # fmt: skip
+    with hooks(version_written=hold_first):
+        threads["first"].start()
+        assert holds.wait(WAIT_S)
+        threads["second"].start()
+        _until_a_backend_waits_for_a_lock(engine)
+        release.set()
+        for thread in threads.values():
+            thread.join(WAIT_S)
+    assert isinstance(done.get("second"), list), done
+    assert versions(engine) == [(1, "Биринчи текст."), (2, "Экинчи текст.")]
+    with Session(engine) as session:
+        row = session.scalars(select(ArticleRow)).one()
+        assert row.current_version is not None and row.current_version.version == 2
+    engine.dispose()
+
+
+def _until_a_backend_waits_for_a_lock(engine: Engine) -> None:
+    """Return once another session of this database is blocked on a lock (PostgreSQL's
+    own view of it; a bound, never reached when all is well, in place of a sleep)."""
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+        " AND datname = current_database()"
+    )
+    with engine.connect() as connection:
+        for _ in range(100_000):
+            if connection.execute(query).scalar():
+                return
+    raise AssertionError("the second writer never waited for the first")
