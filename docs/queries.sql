@@ -133,11 +133,22 @@ SELECT substr(CAST(fetched_at AS TEXT), 1, 7) AS month, count(*) AS versions, su
 -- name: latest_per_source
 -- The three most recently published articles of each source (each source's three are
 -- read from the (source_id, published_at) index; only the winners' texts are read).
+-- dialect: sqlite
 SELECT s.key AS source, a.url, a.published_at, v.title
   FROM sources s
   JOIN articles a ON a.id IN (SELECT x.id FROM articles x
                                WHERE x.source_id = s.id AND x.published_at IS NOT NULL
                                ORDER BY x.published_at DESC, x.url LIMIT 3)
+  JOIN article_versions v ON v.id = a.current_version_id
+ ORDER BY source, a.published_at DESC;
+
+-- name: latest_per_source
+-- dialect: postgresql
+SELECT s.key AS source, a.url, a.published_at, v.title
+  FROM sources s
+ CROSS JOIN LATERAL (SELECT x.url, x.published_at, x.current_version_id FROM articles x
+                      WHERE x.source_id = s.id AND x.published_at IS NOT NULL
+                      ORDER BY x.published_at DESC, x.url LIMIT 3) a
   JOIN article_versions v ON v.id = a.current_version_id
  ORDER BY source, a.published_at DESC;
 
