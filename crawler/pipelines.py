@@ -272,7 +272,7 @@ class ArchivePipeline:
         if len(entries) > 1:
             self.crawler.stats.inc_value("kgnews/write_batches_split")
             logger.info("a batch of %d writes was refused (%s); writing each alone",
-                        len(entries), f"{exc}".splitlines()[0])  # fmt: skip
+                        len(entries), _first_line(exc))  # fmt: skip
             for entry in entries:
                 await self._store([entry], tried=tried)
             return
@@ -284,12 +284,12 @@ class ArchivePipeline:
         of the write is kept; the page becomes an error fetch with the reason, the crawl
         goes on, and its exit status says so."""
         stats = self.crawler.stats
-        said = getattr(exc, "orig", None) or exc  # the driver's words, not SQLAlchemy's wrap
-        first_line = (str(said).splitlines() or [""])[0]
+        first_line = _first_line(getattr(exc, "orig", None) or exc)  # the driver's words
         if isinstance(exc, SQLAlchemyError | DatabaseError):
             reason = f"not archived: the database refused the write: {first_line}"
         else:  # a bug of ours: the log keeps where it was
-            reason = f"not archived: the write failed: {type(exc).__name__}: {first_line}"
+            said = f"{type(exc).__name__}: {first_line}" if first_line else type(exc).__name__
+            reason = f"not archived: the write failed: {said}"
             logger.error("%s: the write failed", item.url, exc_info=exc)
         stats.inc_value("kgnews/write_errors")
         if stats.get_value("kgnews/write_error") is None:
@@ -309,7 +309,7 @@ class ArchivePipeline:
         """The database stayed away: stop scheduling, say so, record nothing as done."""
         if self.database_lost:
             return
-        self.database_lost = f"{exc}".splitlines()[0]
+        self.database_lost = _first_line(exc)
         self.crawler.stats.set_value("kgnews/database_lost", self.database_lost)
         logger.error("the database went away: %s; stopping the crawl", self.database_lost)
         if stop:
@@ -459,6 +459,11 @@ def _not_to_extract(page: ArticlePage) -> tuple[str, str | None] | None:
     if media_type not in PAGE_TYPES:
         return "error", f"not a web page: content type {media_type}"
     return None
+
+
+def _first_line(exc: BaseException) -> str:
+    """The first line of what an exception says ("" when it says nothing)."""
+    return next(iter(str(exc).splitlines()), "")
 
 
 def _record(ref: RecordRef | None) -> dict[str, Any]:

@@ -190,10 +190,7 @@ def _articles(
     todo = [(index, w) for index, w in enumerate(writes) if w.fetch.key not in done]
     urls = {w.article.url for _, w in todo if isinstance(w, ArticleWrite)}
     urls |= {w.article_url for _, w in todo if isinstance(w, FetchWrite) and w.article_url}
-    rows: dict[str, _Row] = {}
-    if not urls:
-        return rows
-    rows.update(_locked(session, Article.url.in_(sorted(urls))))
+    rows = _locked(session, Article.url.in_(sorted(urls))) if urls else {}
     new: dict[str, tuple[int, ArticleWrite]] = {}
     for index, w in todo:
         if isinstance(w, ArticleWrite) and w.article.url not in rows:

@@ -104,13 +104,23 @@ def test_a_row_the_database_refuses_is_an_error_fetch_and_the_crawl_goes_on(
     assert list(verify(archive, datetime.now(UTC))) == []
 
 
+@pytest.mark.parametrize(
+    ("bug", "said"),
+    [
+        (KeyError("current_version"), "KeyError: 'current_version'"),
+        (RuntimeError(), "RuntimeError"),
+    ],
+)
 @pytest_twisted.inlineCallbacks
-def test_a_write_that_fails_on_a_bug_costs_that_page_only(archive: Engine, db_url: str) -> None:
-    """Not a database error at all: the batch is still written again page by page."""
+def test_a_write_that_fails_on_a_bug_costs_that_page_only(
+    archive: Engine, db_url: str, bug: Exception, said: str
+) -> None:
+    """Not a database error at all (one that says nothing, too): the batch is still
+    written again page by page."""
 
     def break_on_102(url: str, **_details: object) -> None:
         if url.endswith("/102"):
-            raise KeyError("current_version")
+            raise bug
 
     with serving(SITE) as (server,), hooks(version_written=break_on_102):
         sources = user_sources(SITE / "sources.toml.in", server.origin)
@@ -119,5 +129,5 @@ def test_a_write_that_fails_on_a_bug_costs_that_page_only(archive: Engine, db_ur
         outcomes = Counter(session.scalars(select(Fetch.outcome)))
         errors = session.scalars(select(Fetch.error).where(Fetch.outcome == "error")).all()
     assert outcomes == {"new": 2, "error": 1}
-    assert errors == ["not archived: the write failed: KeyError: 'current_version'"]
+    assert errors == [f"not archived: the write failed: {said}"]
     assert result.write_errors == 1 and result.exit_code == 1
