@@ -19,20 +19,36 @@ from crawler.errors import UserError
 @click.option("--source", metavar="KEY", help="Only this source.")
 @click.option("--since", metavar="DATE", help="Only articles published (or first seen) since DATE.")
 @click.option("--all-versions", is_flag=True, help="Search every version, not only current texts.")
-@click.option("-n", "--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--exact", is_flag=True, help="Whole words only: Бишкек finds Бишкек, not Бишкекте.")
+@click.option(
+    "-n",
+    "--limit",
+    default=20,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="At most this many articles.",
+)
 @db_option
 def search(
     query: str,
     source: str | None,
     since: str | None,
     all_versions: bool,
+    exact: bool,
     limit: int,
     db: str | None,
 ) -> None:
     """Search titles and bodies; best matches first, with a snippet.
 
-    Case and look-alike letters do not matter (ѳ finds ө, ӊ finds ң). Every word must
-    occur; put the query in double quotes for a phrase: kgnews search '"жаңы көпүрө"'.
+    \b
+    How words match:
+    - a word finds its inflected forms: Бишкек finds Бишкекте, Бишкектин, Бишкекке;
+      шайлоо finds шайлоосу. Type the stem (the word without endings).
+    - a final к or п also finds г or б: китеп finds китеби, жүрөк finds жүрөгү.
+    - words of one or two letters, and numbers, match only themselves; so does every
+      word with --exact.
+    - case and look-alike letters do not matter (ѳ finds ө, ӊ finds ң).
+    - every word must occur; double quotes make a phrase: kgnews search '"жаңы көпүрө"'.
     """
     from crawler.store.search import MARK
     from crawler.store.search import search as run
@@ -43,6 +59,7 @@ def search(
         source=source,
         since=parse_since(since),
         all_versions=all_versions,
+        exact=exact,
         limit=limit,
     )
     colour = sys.stdout.isatty()

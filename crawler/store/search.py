@@ -3,7 +3,9 @@
 A query is reduced to its words, normalised the way stored text is (look-alike letters
 folded, case folded), so a query typed with ѳ or ӊ finds ө or ң, and no character of
 it can reach the search syntax: quotes, stars, parentheses and operators are only
-separators. A query in double quotes is a phrase; otherwise every word must occur.
+separators. Every word must occur; a query in double quotes is a phrase. A word matches
+its Kyrgyz inflected forms (`crawler.store.wordforms`) unless the search is exact; both
+backends get the same match, built from the same `Query`, so they find the same rows.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import product
 
 from sqlalchemy import Engine, text
 
@@ -18,29 +21,64 @@ from crawler.errors import UserError
 from crawler.extract.normalize import normalize_text
 from crawler.store.engine import database_errors
 from crawler.store.types import UTCDateTime
+from crawler.store.wordforms import Forms, forms
 
-_WORD = re.compile(r"\w+")
+_WORD = re.compile(r"[^\W_]+")  # letters and digits; '_' separates, as in both indexes
 MARK = ("[", "]")
+_PHRASE_ALTERNATIVES = 128  # a phrase's spellings are spelled out; past this, words match as typed
 
 
 @dataclass(frozen=True, slots=True)
 class Query:
-    words: list[str]
+    words: list[Forms]
     phrase: bool
 
     @classmethod
-    def parse(cls, raw: str) -> Query:
+    def parse(cls, raw: str, *, exact: bool = False) -> Query:
         folded = normalize_text(raw).casefold()
         words = _WORD.findall(folded)
         if not words:
             raise UserError(f"nothing to search for in {raw!r}: give at least one word")
         stripped = raw.strip()
-        return cls(words, len(stripped) > 1 and stripped[0] == stripped[-1] == '"')
+        phrase = len(stripped) > 1 and stripped[0] == stripped[-1] == '"'
+        matched = [forms(word, exact=exact) for word in words]
+        if phrase:
+            matched = _capped(matched)
+        return cls(matched, phrase)
 
     def fts5(self) -> str:
-        """An FTS5 MATCH expression made only of quoted words."""
-        quoted = [f'"{word}"' for word in self.words]
-        return f'"{" ".join(self.words)}"' if self.phrase else " ".join(quoted)
+        """An FTS5 MATCH expression made only of quoted words, stars, AND, OR and +."""
+        if self.phrase:
+            spellings = product(*(_fts5_terms(word) for word in self.words))
+            return " OR ".join(f"({' + '.join(terms)})" for terms in spellings)
+        return " AND ".join(f"({' OR '.join(_fts5_terms(word))})" for word in self.words)
+
+    def tsquery(self) -> str:
+        """The same match as a PostgreSQL tsquery ('simple' configuration)."""
+        joint = " <-> " if self.phrase else " & "
+        return joint.join(f"({' | '.join(_ts_terms(word))})" for word in self.words)
+
+
+def _fts5_terms(word: Forms) -> list[str]:
+    star = "*" if word.prefix else ""
+    return [f'"{stem}"{star}' for stem in word.stems]
+
+
+def _ts_terms(word: Forms) -> list[str]:
+    star = ":*" if word.prefix else ""
+    return [f"'{stem}'{star}" for stem in word.stems]
+
+
+def _capped(words: list[Forms]) -> list[Forms]:
+    """A phrase whose spellings would pass the cap keeps only its first words' alternatives."""
+    kept: list[Forms] = []
+    spellings = 1
+    for word in words:
+        if spellings * len(word.stems) > _PHRASE_ALTERNATIVES:
+            word = Forms(word.stems[:1], word.prefix)
+        spellings *= len(word.stems)
+        kept.append(word)
+    return kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +116,7 @@ SELECT s.key, a.url, v.title, v.version, a.current_version_id = v.id, a.publishe
   FROM article_versions v
   JOIN articles a ON a.id = v.article_id
   JOIN sources s ON s.id = a.source_id
-  CROSS JOIN (SELECT CASE WHEN :phrase THEN phraseto_tsquery('simple', :words)
-                          ELSE plainto_tsquery('simple', :words) END AS query) q
+  CROSS JOIN (SELECT to_tsquery('simple', :tsquery) AS query) q
  WHERE v.search_vector @@ q.query {{filters}}
  ORDER BY ts_rank(v.search_vector, q.query) DESC, v.id
  LIMIT :limit
@@ -93,10 +130,14 @@ def search(
     source: str | None = None,
     since: datetime | None = None,
     all_versions: bool = False,
+    exact: bool = False,
     limit: int = 20,
 ) -> list[Hit]:
-    """Articles (current versions, or all with `all_versions`) matching `raw`, best first."""
-    query = Query.parse(raw)
+    """Articles (current versions, or all with `all_versions`) matching `raw`, best first.
+
+    Words match their inflected forms; with `exact`, only themselves.
+    """
+    query = Query.parse(raw, exact=exact)
     params: dict[str, object] = {"limit": limit}
     filters = [] if all_versions else [_FILTERS["current"]]
     if source is not None:
@@ -109,7 +150,7 @@ def search(
         statement, params["match"] = _SQLITE, query.fts5()
     else:
         statement = _POSTGRES
-        params |= {"phrase": query.phrase, "words": " ".join(query.words)}
+        params["tsquery"] = query.tsquery()
     where = "".join(f"\n   AND {clause}" for clause in filters)
     typed = text(statement.format(filters=where)).columns(published_at=UTCDateTime())
     with database_errors(engine.url), engine.connect() as connection:
