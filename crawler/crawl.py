@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -114,6 +114,57 @@ def result_of(crawler: Crawler, keys: list[str]) -> CrawlResult:
         write_error=stats.get_value("kgnews/write_error"),
         close_reason=stats.get_value("kgnews/close_reason"),
     )
+
+
+def run_crawls(
+    steps: Sequence[CrawlStep],
+    db_url: str,
+    overrides: Mapping[str, Any] | None = None,
+    clock: Clock = utc_now,
+) -> list[CrawlResult]:
+    """Crawl one step after another in this process (Scrapy's reactor runs once), each
+    step's `before` run just before its crawl; blocks until the last is done."""
+    process = _Process(crawl_settings(db_url, overrides))
+    results: list[CrawlResult] = []
+    failures: list[Any] = []
+
+    def crawl(step: CrawlStep) -> Any:
+        step.before()
+        crawler = process.create_crawler(NewsSpider)
+        done = process.crawl(crawler, source_list=step.sources, clock=clock)
+        done.addCallback(lambda _: results.append(result_of(crawler, step.keys)))
+        return done
+
+    first = crawl(steps[0])  # the first crawl installs Scrapy's reactor
+
+    async def one_after_another() -> None:
+        await first
+        for step in steps[1:]:
+            await crawl(step)
+
+    from twisted.internet import defer
+    from twisted.internet import reactor as _reactor
+
+    reactor: Any = _reactor
+    done = defer.ensureDeferred(one_after_another())
+    done.addErrback(failures.append)
+    done.addBoth(lambda _: reactor.callWhenRunning(reactor.stop))
+    process.start(stop_after_crawl=False)
+    if failures:
+        failures[0].raiseException()
+    return results
+
+
+@dataclass(frozen=True)
+class CrawlStep:
+    """One crawl of `run_crawls`."""
+
+    sources: list[Source]
+    before: Callable[[], None] = field(default=lambda: None)
+
+    @property
+    def keys(self) -> list[str]:
+        return [source.key for source in self.sources]
 
 
 class _Process(CrawlerProcess):

@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import sys
-from contextlib import ExitStack
-from dataclasses import replace
 from pathlib import Path
 
 import click
 from rich.console import Console
-
-from crawler.cli.options import open_archive
-from crawler.errors import UserError
 
 QUERY = (
     "SELECT s.key, a.published_at, v.title, v.word_count\n"
@@ -29,45 +24,38 @@ QUERY = (
     default="kgnews-demo.sqlite3",
     show_default=True,
     metavar="PATH",
-    help="The SQLite file to archive into.",
+    help="The SQLite file to build (an earlier demo archive there is replaced, nothing else).",
 )
 def demo(db_path: str) -> None:
-    """Serve the bundled mirrors of the Kyrgyz sources on loopback and crawl them.
+    """Crawl the bundled mirrors of the Kyrgyz sources, three times, into a SQLite file.
 
     A look at the whole pipeline with no network: discovery, polite fetching,
-    extraction, de-duplication and versioned storage, into a local SQLite file.
+    extraction, de-duplication and versioned storage. The mirrors answer for the sites'
+    own URLs (https://24.kg/…), which is what the archive stores; between the crawls a
+    few articles are edited (a figure corrected, a paragraph added, a title changed, an
+    edit taken back), so `kgnews history` and `kgnews diff` have versions to show.
+    Running it again builds the same archive afresh.
     """
-    from crawler.crawl import run_crawl
-    from crawler.demo import mirrors_dir
-    from crawler.demo.mirror import Mirror, MirrorServer
-    from crawler.sources.registry import load_registry
+    from crawler.cli.options import connect
+    from crawler.demo.build import build_demo
     from crawler.store.queries import source_totals
 
-    root = mirrors_dir()
-    registry = load_registry()
-    keys = [key for key in registry.source_keys() if (root / key / "mirror.toml").is_file()]
-    if not keys:
-        raise UserError(f"no mirrors found in {root}: this kgnews was installed without them")
+    console = Console(width=120, highlight=False)
     path = Path(db_path).expanduser().absolute()
-    engine = open_archive(str(path), migrate_if_empty=True)
-    console = Console(width=120)
-    with ExitStack() as stack:
-        servers = {k: stack.enter_context(MirrorServer(Mirror.load(root / k))) for k in keys}
-        console.print(
-            f"Serving {len(servers)} mirrors on 127.0.0.1 and crawling them into {path}\n"
-        )
-        # The mirrors are ours, on loopback: no need for the sites' delays.
-        sources = [
-            replace(registry.get(key).rebased(servers[key].origin), delay=0.0) for key in keys
-        ]
-        overrides = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "LOG_LEVEL": "CRITICAL"}
-        result = run_crawl(sources, f"sqlite:///{path}", overrides)
-    totals = source_totals(engine)
+    built = build_demo(path, say=console.print)
+    totals = source_totals(connect(str(path)))
     articles = sum(row.articles for row in totals)
+    edited = sorted({edit.url for edit in built.edits if edit.changes_text})
     console.print(
-        f"\nArchived {articles} articles from {len(keys)} sources "
-        f"(their URLs point at the demo mirrors on 127.0.0.1). Try:\n"
+        f"\nArchived {articles} articles from {len(built.sources)} sources; {len(edited)} were "
+        "edited between the crawls, and one was published only before the last. Try:\n"
     )
-    console.print(f'  sqlite3 {path} "{" ".join(QUERY.split())}"', soft_wrap=True)
-    console.print(f"  kgnews stats --db {path}\n")
-    sys.exit(0 if result.status == "finished" and articles else 1)
+    db = f"--db {path}"
+    for url in edited:
+        console.print(f"  kgnews history {url} {db}", soft_wrap=True)
+    console.print(f"  kgnews diff {edited[0]} {db}", soft_wrap=True)
+    console.print(f"  kgnews search Бишкек {db}", soft_wrap=True)
+    console.print(f"  kgnews serve {db}", soft_wrap=True)
+    console.print(f'  sqlite3 {path} "{" ".join(QUERY.split())}"\n', soft_wrap=True)
+    ok = all(result.status == "finished" for result in built.results) and articles
+    sys.exit(0 if ok else 1)

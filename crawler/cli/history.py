@@ -59,6 +59,8 @@ def diff(
     to = newer if newer is not None else numbers[-1]
     if to not in numbers:
         raise UserError(f"{canonical} has versions {numbers[0]}–{numbers[-1]}, not {to}")
+    if len(numbers) == 1:
+        raise UserError(f"{canonical} has one version only: nothing to compare yet")
     start = older if older is not None else to - 1
     if start not in numbers or start >= to:
         raise UserError(f"--from must be an earlier version of {canonical} ({numbers[0]}–{to - 1})")

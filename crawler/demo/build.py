@@ -1,0 +1,143 @@
+"""Building the demo archive: the mirrors crawled under their own URLs, with edits between.
+
+The archive is built from scratch in a folder beside the target and moved into place at
+the end, so running the demo again gives the same archive (same articles, same versions)
+and an interrupted run leaves the previous one as it was. Only a file that is a demo
+archive (marked by `DEMO_MARK` in SQLite's application_id) or no file is replaced.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from crawler.crawl import CrawlResult, CrawlStep, run_crawls
+from crawler.demo import mirrors_dir
+from crawler.demo.edits import Edit, crawls, load_edits
+from crawler.demo.mirror import Mirror, MirrorServer
+from crawler.errors import UserError
+from crawler.sources.model import Source
+from crawler.sources.registry import load_registry
+
+DEMO_MARK = 0x6B67646D  # 'kgdm'
+TRANSPORT = "crawler.demo.transport.MirrorTransport"
+
+
+@dataclass(frozen=True)
+class Demo:
+    path: Path
+    sources: list[str]
+    results: list[CrawlResult]
+    edits: list[Edit]
+
+
+def is_demo_archive(path: Path) -> bool:
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
+            (mark,) = connection.execute("PRAGMA application_id").fetchone()
+    except sqlite3.DatabaseError:
+        return False
+    return bool(mark == DEMO_MARK)
+
+
+def build_demo(target: Path, say: Callable[[str], None] = print) -> Demo:
+    """Crawl the mirrors into `target` (a SQLite file) and its WARC folder beside it."""
+    if target.exists() and not is_demo_archive(target):
+        raise UserError(
+            f"{target} exists and is not a demo archive: give --db a new file "
+            "(the demo replaces only an archive it made)"
+        )
+    root = mirrors_dir()
+    registry = load_registry()
+    keys = [key for key in registry.source_keys() if (root / key / "mirror.toml").is_file()]
+    if not keys:
+        raise UserError(f"no mirrors found in {root}: this kgnews was installed without them")
+    edits = load_edits()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".kgnews-demo-", dir=target.parent) as work:
+        folder = Path(work)
+        sites = folder / "sites"
+        for key in keys:  # a copy: the sites are edited between the crawls
+            shutil.copytree(root / key, sites / key)
+        built = folder / target.name
+        with ExitStack() as stack:
+            servers = {
+                key: stack.enter_context(MirrorServer(_unrewritten(sites / key))) for key in keys
+            }
+            say(f"Serving {len(keys)} mirrors on 127.0.0.1 and crawling them into {target}")
+            sources = [replace(registry.get(key), delay=0.0) for key in keys]
+            routes = _routes(sources, servers)
+            steps = [
+                CrawlStep(sources, _editing(edits, number, sites, say))
+                for number in range(1, crawls(edits) + 1)
+            ]
+            results = run_crawls(steps, f"sqlite:///{built}", _settings(routes))
+        _mark(built)
+        _move_into_place(folder, built, target)
+    return Demo(target, keys, results, edits)
+
+
+def _unrewritten(root: Path) -> Mirror:
+    """The mirror serving its pages as the site does: links keep the site's own URLs."""
+    return replace(Mirror.load(root), origins=())
+
+
+def _routes(sources: list[Source], servers: dict[str, MirrorServer]) -> dict[str, str]:
+    """Every host a source or its mirror names → that mirror's loopback origin."""
+    routes: dict[str, str] = {}
+    for source in sources:
+        server = servers[source.key]
+        urls = [source.base_url, *source.feeds, *source.sitemaps, *source.listings]
+        urls += list(Mirror.load(server.mirror.root).origins)
+        for url in urls:
+            routes.setdefault(urlsplit(url).netloc, server.origin)
+        for host in source.hosts:
+            routes.setdefault(host, server.origin)
+    return routes
+
+
+def _settings(routes: dict[str, str]) -> dict[str, object]:
+    return {
+        "DOWNLOAD_HANDLERS": {"http": TRANSPORT, "https": TRANSPORT},
+        "KGNEWS_MIRROR_ROUTES": routes,
+        "KGNEWS_RECHECK": "all",  # every crawl after the first looks at every article again
+        "DOWNLOAD_DELAY": 0,  # the mirrors are ours, on loopback
+        "AUTOTHROTTLE_ENABLED": False,
+        "LOG_LEVEL": "CRITICAL",
+    }
+
+
+def _editing(
+    edits: list[Edit], number: int, sites: Path, say: Callable[[str], None]
+) -> Callable[[], None]:
+    def before() -> None:
+        mine = [edit for edit in edits if edit.crawl == number]
+        for edit in mine:
+            edit.apply(sites)
+        what = "; ".join(f"{edit.source}: {edit.what}" for edit in mine)
+        say(f"crawl {number}" + (f", after the sites' edits ({what})" if mine else ""))
+
+    return before
+
+
+def _mark(built: Path) -> None:
+    with sqlite3.connect(built) as connection:
+        connection.execute(f"PRAGMA application_id = {DEMO_MARK}")
+    connection.close()
+
+
+def _move_into_place(folder: Path, built: Path, target: Path) -> None:
+    """The new archive and WARC folder in place of the old ones (the old go with `folder`)."""
+    warc = f"{built.stem}-warc"
+    old_warc = target.with_name(warc)
+    if old_warc.exists():
+        old_warc.replace(folder / "old-warc")
+    if (folder / warc).exists():
+        (folder / warc).replace(old_warc)
+    built.replace(target)
