@@ -45,11 +45,19 @@ def diff_words(old: str, new: str) -> list[Segment]:
     return segments
 
 
-def diff_paragraphs(old: list[str], new: list[str]) -> list[ParagraphChange]:
-    """The paragraphs that changed, were removed or were added, in reading order."""
+def diff_paragraphs(
+    old: list[str], new: list[str], *, keep_same: bool = False
+) -> list[ParagraphChange]:
+    """The paragraphs that changed, were removed or were added, in reading order; with
+    `keep_same`, the unchanged ones too (one "same" segment each): the whole text."""
     changes: list[ParagraphChange] = []
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
         if tag == "equal":
+            if keep_same:
+                changes.extend(
+                    ParagraphChange(i + 1, j + 1, [Segment("same", new[j])])
+                    for i, j in zip(range(i1, i2), range(j1, j2), strict=True)
+                )
             continue
         pairs = max(i2 - i1, j2 - j1)
         for k in range(pairs):

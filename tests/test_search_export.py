@@ -16,7 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crawler.extract.article import Article
-from crawler.store.models import ArticleVersion
+from crawler.store.engine import make_engine, resolve_url
+from crawler.store.models import ArticleVersion, Base
 from crawler.store.search import search
 from crawler.store.versioning import FetchInfo, ensure_source, store_article
 from tests.crawl.harness import FIXTURES, FixedClock, crawl, serving, user_sources
@@ -179,3 +180,36 @@ def test_versions_keep_their_change_size(crawled: Engine) -> None:
         second = session.scalars(select(ArticleVersion).where(ArticleVersion.version == 2)).one()
         assert (second.chars_added, second.chars_removed) == (len("70"), len("50"))
         assert session.scalar(select(func.count()).select_from(ArticleVersion)) == 4
+
+
+def test_the_whole_archive_copied_into_sqlite_reads_the_same(
+    crawled: Engine, db_url: str, tmp_path: Path
+) -> None:
+    copy = tmp_path / "copy" / "archive.sqlite3"
+    result = run_kgnews("export", "--format", "sqlite", "-o", str(copy), "--db", db_url)
+    assert result.returncode == 0, result.stderr
+    copied = make_engine(resolve_url(f"sqlite:///{copy}"))
+    try:
+        for table in Base.metadata.sorted_tables:
+            ordered = select(table).order_by(*table.primary_key.columns)
+            with crawled.connect() as a, copied.connect() as b:
+                assert a.execute(ordered).all() == b.execute(ordered).all(), table.name
+        for query in ("шаарында", '"50 сомго"', PHRASE):
+            for every in (False, True):
+                found = {(h.url, h.version) for h in search(copied, query, all_versions=every)}
+                assert found or not every, query  # (ranks and snippets: each backend its own)
+                assert found == {
+                    (h.url, h.version) for h in search(crawled, query, all_versions=every)
+                }, query
+    finally:
+        copied.dispose()
+    verified = run_kgnews("verify", "--db", str(copy))
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    before = copy.read_bytes()
+    again = run_kgnews("export", "--format", "sqlite", "-o", str(copy), "--db", db_url)
+    assert_user_error(again, "exists", "nothing is overwritten")
+    assert copy.read_bytes() == before
+    filtered = run_kgnews("export", "--format", "sqlite", "-o", str(tmp_path / "x.sqlite3"),
+                          "--source", "a", "--db", db_url)  # fmt: skip
+    assert_user_error(filtered, "copies the whole archive", "--source")
+    assert sorted(p.name for p in copy.parent.iterdir()) == ["archive.sqlite3"]

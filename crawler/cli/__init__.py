@@ -52,6 +52,7 @@ def _register() -> None:
         history,
         query,
         runs,
+        serve,
         sources,
         stats,
         verify,
@@ -69,6 +70,7 @@ def _register() -> None:
     cli.add_command(warc.warc)
     cli.add_command(query.search)
     cli.add_command(query.export)
+    cli.add_command(serve.serve)
     cli.add_command(db.db)
     cli.add_command(verify.verify)
     cli.add_command(stats.stats)

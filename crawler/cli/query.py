@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
@@ -12,6 +13,9 @@ from rich.text import Text
 
 from crawler.cli.options import db_option, parse_since, read_archive
 from crawler.errors import UserError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 
 @click.command()
@@ -94,9 +98,11 @@ def _snippet(snippet: str, mark: tuple[str, str], colour: bool) -> Text:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["jsonl", "csv", "parquet"]),
+    type=click.Choice(["jsonl", "csv", "parquet", "sqlite"]),
     default="jsonl",
     show_default=True,
+    help="jsonl, csv, parquet: one record per version; sqlite: the whole archive copied into "
+    "a new SQLite file (what `kgnews serve` and Datasette read).",
 )
 @click.option(
     "-o",
@@ -115,10 +121,23 @@ def export(
     fmt: str, output: str | None, source: str | None, since: str | None, language: str | None,
     all_versions: bool, db: str | None,
 ) -> None:  # fmt: skip
-    """Export article versions, one record each with its metadata, streamed in constant memory."""
+    """Export article versions, one record each with its metadata, streamed in constant memory.
+
+    With --format sqlite, the whole archive instead (every table, every version), e.g. a
+    PostgreSQL archive for `kgnews serve`: kgnews export --format sqlite -o copy.sqlite3.
+    """
     from crawler import export as ex
 
     engine = read_archive(db)
+    if fmt == "sqlite":
+        given = [name for name, value in (("--source", source), ("--since", since),
+                 ("--language", language), ("--all-versions", all_versions)) if value]  # fmt: skip
+        if given:
+            raise UserError(f"--format sqlite copies the whole archive: drop {', '.join(given)}")
+        if output in (None, "-"):
+            raise UserError("--format sqlite needs a file: give --output FILE")
+        _copy(engine, Path(str(output)))
+        return
     filters = {
         "source": source,
         "since": parse_since(since),
@@ -155,3 +174,15 @@ def export(
                 with partial.open("w", encoding="utf-8", newline="") as out:
                     (ex.write_jsonl if fmt == "jsonl" else ex.write_csv)(rows, out, step)
     click.echo(f"{target}: {total} records", err=True)
+
+
+def _copy(engine: Engine, target: Path) -> None:
+    from crawler.store.copy import copy_archive
+
+    console = Console(stderr=True)
+    with console.status("copying") as status:
+        counts = copy_archive(
+            engine, target, lambda table, rows: status.update(f"copying {table} ({rows} rows)")
+        )
+    summary = ", ".join(f"{rows} {table}" for table, rows in counts.items() if rows)
+    click.echo(f"{target}: {summary}", err=True)

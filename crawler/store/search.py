@@ -98,13 +98,13 @@ _FILTERS = {
     "current": "a.current_version_id = v.id",
 }
 _SQLITE = f"""
-SELECT s.key, a.url, v.title, v.version, a.current_version_id = v.id, a.published_at,
-       snippet(version_search, 1, '{MARK[0]}', '{MARK[1]}', '…', 24)
+SELECT s.key AS source, a.url, v.title, v.version, a.current_version_id = v.id AS current,
+       a.published_at, snippet(version_search, 1, '{MARK[0]}', '{MARK[1]}', '…', 24) AS snippet
   FROM version_search
   JOIN article_versions v ON v.id = version_search.rowid
   JOIN articles a ON a.id = v.article_id
   JOIN sources s ON s.id = a.source_id
- WHERE version_search MATCH :match {{filters}}
+ WHERE version_search MATCH :match{{filters}}
  ORDER BY bm25(version_search), v.id
  LIMIT :limit
 """
@@ -121,6 +121,13 @@ SELECT s.key, a.url, v.title, v.version, a.current_version_id = v.id, a.publishe
  ORDER BY ts_rank(v.search_vector, q.query) DESC, v.id
  LIMIT :limit
 """
+
+
+def datasette_sql(limit: int = 50) -> str:
+    """`search` of current texts as one SQLite statement with the parameter :q, matched
+    by the SQL function kgnews_match (registered by the Datasette plugin): the same hits."""
+    statement = _SQLITE.format(filters=f"\n   AND {_FILTERS['current']}")
+    return statement.replace(":match", "kgnews_match(:q)").replace(":limit", str(limit)).strip()
 
 
 def search(
