@@ -13,6 +13,7 @@ _health = Thresholds()
 
 BOT_NAME = "kgnews"
 SPIDER_MODULES = ["crawler.spiders"]
+COMMANDS_MODULE = "crawler.scrapy_commands"  # `scrapy crawl news`: mistakes in one line
 NEWSPIDER_MODULE = "crawler.spiders"
 
 # Who we are, and where to complain. Set KGNEWS_CONTACT_URL to your own page.

@@ -105,6 +105,12 @@ def crawl(
         click.echo(f"kgnews: error: {result.warc_error}; the crawl stopped", err=True)
     for source in result.unreachable:
         click.echo(f"kgnews: {source.key} unreachable: {source.connection_error}", err=True)
+    if result.sources and len(result.unreachable) == len(result.sources):
+        click.echo(
+            "kgnews: no source could be reached (is this machine offline?); `kgnews demo` "
+            "crawls bundled mirrors of the sources with no network",
+            err=True,
+        )
     if result.database_lost:
         click.echo(
             f"kgnews: error: the database went away and did not come back in time "

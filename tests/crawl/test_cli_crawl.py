@@ -79,6 +79,14 @@ article_pattern = "/kg/news/\\\\d+"
     assert "nowhere unreachable: feed: DNS lookup failed for kabarlar.invalid" in result.stderr
     assert "unreachable" in result.stdout  # the summary table names them too
     assert counts(tmp_path / "a.sqlite3")[2] == {"error": 2}
+    assert "no source could be reached" in result.stderr and "`kgnews demo`" in result.stderr
+    # Scrapy's own command says the same and fails the same way.
+    scrapy_result = scrapy(
+        "crawl", "news", "-a", f"sources={file}", "-s", f"KGNEWS_DATABASE_URL=sqlite:///{tmp_path / 'b.sqlite3'}",
+        "-s", "DOWNLOAD_DELAY=0",
+    )  # fmt: skip
+    assert scrapy_result.returncode == 1, scrapy_result.stderr[-2000:]
+    assert "refused unreachable: listing: connection refused" in scrapy_result.stderr
 
 
 def test_crawl_refuses_a_bad_database_before_crawling(tmp_path: Path) -> None:
@@ -103,6 +111,15 @@ def test_scrapy_list() -> None:
     result = scrapy("list")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["news"]
+
+
+def test_scrapy_crawl_news_says_a_mistake_in_one_line(tmp_path: Path) -> None:
+    from tests.helpers import assert_user_error
+
+    result = scrapy("crawl", "news", "-a", "source=nosuch")
+    assert_user_error(result, "unknown source 'nosuch'", "azattyk")
+    missing = scrapy("crawl", "news", "-a", f"sources={tmp_path / 'none.toml'}")
+    assert_user_error(missing, "no such sources file")
 
 
 def test_scrapy_crawl_news_with_a_sources_file(tmp_path: Path) -> None:
