@@ -30,15 +30,22 @@ class KgnewsGroup(click.Group):
             raise UserFacingError(str(exc)) from exc
 
 
-@click.group(cls=KgnewsGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=KgnewsGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(__version__, prog_name="kgnews")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """kgnews: an archive of Kyrgyz-language news.
 
     Crawl Kyrgyz news sites into a SQL archive that keeps every version of every
     article; read it back with SQL or the commands below. The database is
     --db URL, else $KGNEWS_DATABASE_URL, else ./kgnews.sqlite3.
     """
+    if ctx.invoked_subcommand is None:  # bare `kgnews`: what it can do, and no error
+        click.echo(ctx.get_help())
 
 
 def _register() -> None:

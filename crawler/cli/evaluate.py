@@ -41,23 +41,28 @@ def _cells(score: Score) -> list[str]:
 
 
 @click.command("eval-extract")
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--sources", "sources_file", metavar="FILE", help="Sources file for the pages' keys.")
 @click.option(
     "--no-rules", is_flag=True, help="Ignore the pages' sources: no body or drop selectors."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the numbers as JSON.")
-def eval_extract(directory: Path, sources_file: str | None, no_rules: bool, as_json: bool) -> None:
-    """Score extraction on a gold corpus (NAME.html + NAME.gold.txt + NAME.json).
+def eval_extract(
+    directory: Path | None, sources_file: str | None, no_rules: bool, as_json: bool
+) -> None:
+    """Score extraction on a gold corpus (NAME.html + NAME.gold.txt + NAME.json) in
+    DIRECTORY [default: the gold pages kgnews ships, pages of the Kyrgyz sources].
 
     Per page and in total, for kgnews and for bare trafilatura.extract: gold
     paragraphs found, paragraphs that appear twice or more, boilerplate strings that
     leaked, and precision/recall/F1 over 4-token shingles.
     """
-    from crawler.extract.corpus import evaluate, load_corpus
+    from crawler.extract.corpus import evaluate, gold_pages_dir, load_corpus
     from crawler.extract.rules import NO_RULES
     from crawler.sources.registry import load_registry
 
+    if directory is None:
+        directory = gold_pages_dir()
     if not directory.is_dir():
         raise UserError(f"{directory}: no such directory")
     pages = load_corpus(directory)

@@ -45,7 +45,7 @@ def extract(
     output_format: str,
 ) -> None:
     """Extract the article from an HTML file (PATH, or - for standard input)."""
-    from crawler.extract.errors import NoArticle
+    from crawler.extract.errors import NoArticle, UnreadableInput
     from crawler.extract.pipeline import extract_article
     from crawler.extract.rules import NO_RULES
     from crawler.sources.registry import load_registry
@@ -59,6 +59,8 @@ def extract(
     page_url = url or (Path(path).absolute().as_uri() if path != "-" else "stdin:")
     try:
         article = extract_article(data, page_url, rules, content_type)
+    except UnreadableInput as exc:  # a wrong file given: the user's to fix, as in clean-text
+        raise UserError(f"{path}: {exc}") from None
     except NoArticle as exc:
         raise NoArticleResult(str(exc)) from None
     if output_format == "text":
@@ -82,7 +84,7 @@ def clean_text(path: str) -> None:
 
     data = read_input(path)
     if not data.strip():
-        return
+        raise UserError(f"{path}: empty input: no bytes to read")
     try:
         text, _encoding = decode_html(data)
     except NoArticle as exc:

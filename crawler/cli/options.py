@@ -75,3 +75,15 @@ def parse_since(value: str | None) -> datetime | None:
             f"--since takes a date like 2024-06-01 or 2024-06-01T12:00, not {value!r}"
         ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def check_source(engine: Engine, key: str | None) -> None:
+    """A --source the archive does not hold: named, with those it does (exit status 2)."""
+    if key is None:
+        return
+    from crawler.store.queries import archived_source_keys
+
+    known = archived_source_keys(engine)
+    if key not in known:
+        held = ", ".join(known) if known else "none yet"
+        raise UserError(f"unknown source {key!r}: the archive holds {held}")

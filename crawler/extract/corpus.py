@@ -44,6 +44,16 @@ class GoldPage:
         return [str(b) for b in self.meta.get("boilerplate", [])]
 
 
+_PACKAGE_DIR = Path(__file__).resolve().parent.parent
+
+
+def gold_pages_dir() -> Path:
+    """The gold pages kgnews ships: inside the package when installed from a wheel, else
+    the repository's tests/fixtures/pages/."""
+    packaged = _PACKAGE_DIR / "_gold_pages"
+    return packaged if packaged.is_dir() else _PACKAGE_DIR.parent / "tests" / "fixtures" / "pages"
+
+
 def load_corpus(directory: Path) -> list[GoldPage]:
     pages = []
     for html in sorted(directory.glob("*.html")):

@@ -17,7 +17,7 @@ from functools import cache
 from charset_normalizer import from_bytes
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
 
-from crawler.extract.errors import NoArticle
+from crawler.extract.errors import UnreadableInput
 
 DETECTION_SAMPLE = 64 * 1024
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 11, 12, 13))
@@ -60,7 +60,7 @@ def _ascii_compatible(encoding: str) -> bool:
 
 def _decode(data: bytes, content_type: str | None) -> tuple[str, str]:
     if not data.strip():
-        raise NoArticle("empty input: no bytes to read")
+        raise UnreadableInput("empty input: no bytes to read")
     bom = read_bom(data)
     if bom[0]:
         encoding, mark = bom
@@ -103,11 +103,11 @@ def _mostly_utf8(data: bytes) -> str | None:
 def _refuse_binary(data: bytes) -> None:
     for signature, what in _BINARY_SIGNATURES.items():
         if data.startswith(signature):
-            raise NoArticle(f"not HTML: the input is {what}")
+            raise UnreadableInput(f"not HTML: the input is {what}")
     head = data[:8192]
     controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     if b"\x00" in head or controls > len(head) // 20:
-        raise NoArticle("not HTML: the input is binary data")
+        raise UnreadableInput("not HTML: the input is binary data")
 
 
 def _known(name: str | None) -> str | None:

@@ -62,3 +62,9 @@ def source_totals(engine: Engine) -> list[SourceTotals]:
     return [
         SourceTotals(key, int(a), int(v), int(f), int(e), last) for key, a, v, f, e, last in rows
     ]
+
+
+def archived_source_keys(engine: Engine) -> list[str]:
+    """The keys of the sources the archive holds, in key order."""
+    with database_errors(engine.url), engine.connect() as connection:
+        return list(connection.scalars(select(Source.key).order_by(Source.key)))

@@ -70,6 +70,23 @@ def no_article(result: object, reason: str) -> None:
         (b"", "empty input"),
         (bytes(range(256)) * 40, "binary data"),
         (b"\x1f\x8b\x08\x00" + bytes(64), "gzip"),
+    ],
+    ids=["empty", "binary", "gzip"],
+)
+@pytest.mark.parametrize("command", ["extract", "clean-text"])
+def test_input_that_is_no_page_is_the_same_mistake_in_both_commands(
+    tmp_path: Path, command: str, content: bytes, reason: str
+) -> None:
+    file = tmp_path / "input.html"
+    file.write_bytes(content)
+    assert_user_error(run_kgnews(command, str(file), timeout=60), reason)
+    piped = run_kgnews(command, "-", input=content.decode("latin-1"), timeout=60)  # (as UTF-8)
+    assert_user_error(piped, "empty input" if not content else "not HTML")
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
         ("<html><body><nav><a href='/'>Башкы</a></nav></body></html>".encode(), "no article text"),
         # a listing page: headlines and links, no article
         (
@@ -81,7 +98,7 @@ def no_article(result: object, reason: str) -> None:
             "not an article",
         ),
     ],
-    ids=["empty", "binary", "gzip", "no-text", "listing"],
+    ids=["no-text", "listing"],
 )
 def test_pages_without_an_article(tmp_path: Path, content: bytes, reason: str) -> None:
     file = tmp_path / "input.html"
@@ -123,3 +140,14 @@ def test_user_mistakes(tmp_path: Path) -> None:
     assert_user_error(
         run_kgnews("extract", str(file), "--source", "nope"), "unknown source 'nope'", "azattyk"
     )
+
+
+def test_eval_extract_scores_the_shipped_gold_pages_with_no_directory_given() -> None:
+    import json
+
+    pages = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
+    result = run_kgnews("eval-extract", "--json", timeout=300)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert {p["page"] for p in report["pages"]} == {f.stem for f in pages.glob("*.html")}
+    assert report["total"]["kgnews"]["f1"] > report["total"]["trafilatura"]["f1"]
