@@ -16,7 +16,8 @@ from crawler.store.models import Base, is_modelled
 # added: fetches.source_id, article_versions.tags and image_url (0001); articles'
 # validators and last change, and crawl_locks (0002, revisits); WARC pointers (0003);
 # what extraction made of each fetch, and source_health (0005); fetch keys (0006);
-# feeds' and sitemaps' validators (0007); an index of fetches by outcome (0008).
+# feeds' and sitemaps' validators (0007); an index of fetches by outcome (0008); the search
+# vector split as FTS5 splits (0009).
 EXPECTED_COLUMNS = {
     "sources": {"id", "key", "name", "base_url", "language"},
     "discovery_pages": {"url", "etag", "last_modified", "fetched_at"},
