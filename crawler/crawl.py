@@ -6,6 +6,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -123,7 +124,9 @@ def run_crawls(
     clock: Clock = utc_now,
 ) -> list[CrawlResult]:
     """Crawl one step after another in this process (Scrapy's reactor runs once), each
-    step's `before` run just before its crawl; blocks until the last is done."""
+    step's `before` run just before its crawl; blocks until the last is done. A stop
+    signal ends the crawl under way and the reactor with it: fewer results than steps,
+    each with the signals received."""
     process = _Process(crawl_settings(db_url, overrides))
     results: list[CrawlResult] = []
     failures: list[Any] = []
@@ -144,15 +147,21 @@ def run_crawls(
 
     from twisted.internet import defer
     from twisted.internet import reactor as _reactor
+    from twisted.internet.error import ReactorNotRunning
 
     reactor: Any = _reactor
+
+    def stop(_: object) -> None:
+        with suppress(ReactorNotRunning):  # a stop signal has stopped it already
+            reactor.stop()
+
     done = defer.ensureDeferred(one_after_another())
     done.addErrback(failures.append)
-    done.addBoth(lambda _: reactor.callWhenRunning(reactor.stop))
+    done.addBoth(lambda _: reactor.callWhenRunning(stop, None))
     process.start(stop_after_crawl=False)
     if failures:
         failures[0].raiseException()
-    return results
+    return [replace(result, stop_signals=tuple(process.stop_signals)) for result in results]
 
 
 @dataclass(frozen=True)

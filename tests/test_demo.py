@@ -3,14 +3,17 @@ into a local SQLite file under the sites' own URLs; no network."""
 
 from __future__ import annotations
 
+import os
+import signal
 import sqlite3
+import subprocess
 import tomllib
 from pathlib import Path
 
 import pytest
 
 from crawler.store.documented import documented_queries
-from tests.helpers import assert_user_error, run_kgnews
+from tests.helpers import KGNEWS, assert_user_error, run_kgnews
 
 MIRRORS = Path(__file__).resolve().parent / "fixtures" / "mirrors"
 QUERIES = Path(__file__).resolve().parent.parent / "docs" / "queries.sql"
@@ -122,3 +125,33 @@ def test_it_replaces_only_an_archive_it_made(tmp_path: Path) -> None:
     assert_user_error(run_kgnews("demo", "--db", str(mine)), "not a demo archive")
     assert mine.read_bytes() == b"my own notes"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["news.sqlite3"]
+    # Nor the WARC folder of an archive that is not there (moved away, say).
+    pages = tmp_path / "moved-warc"
+    pages.mkdir()
+    (pages / "kgnews-run1.warc.gz").write_bytes(b"raw pages")
+    result = run_kgnews("demo", "--db", str(tmp_path / "moved.sqlite3"))
+    assert_user_error(result, "moved-warc exists with no demo archive beside it")
+    assert (pages / "kgnews-run1.warc.gz").read_bytes() == b"raw pages"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["moved-warc", "news.sqlite3"]
+
+
+def test_a_demo_stopped_half_way_leaves_the_earlier_one_as_it_was(
+    demo: tuple[Path, str, list],
+) -> None:
+    db, _, rows = demo
+    before = db.read_bytes()
+    process = subprocess.Popen(
+        [*KGNEWS, "demo"], cwd=db.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )  # fmt: skip
+    assert process.stdout is not None
+    for line in process.stdout:  # the second crawl is starting: the sites were edited
+        if line.startswith("crawl 2"):
+            process.send_signal(signal.SIGINT)
+            break
+    out, err = process.communicate(timeout=300)
+    assert process.returncode == 130, err
+    assert "crawl 3" not in out  # stopped: no further crawl is started
+    assert "the demo was stopped; an earlier demo archive is left as it was" in err
+    assert db.read_bytes() == before and query(db, ARTICLE_ROWS) == rows
+    assert sorted(p.name for p in db.parent.iterdir()) == ["kgnews-demo-warc", db.name]

@@ -93,6 +93,9 @@ def test_search_command(crawled: Engine, db_url: str) -> None:
     )
     assert_user_error(run_kgnews("search", "?!…", "--db", db_url), "nothing to search for")
     assert "no articles match" in run_kgnews("search", "жокжок", "--db", db_url).stdout
+    for command in (["search", "шаар"], ["export"]):  # a mistyped --source, as in `crawl`
+        wrong = run_kgnews(*command, "--source", "exampel", "--db", db_url)
+        assert_user_error(wrong, "unknown source 'exampel'", "the archive holds example")
 
 
 def test_search_is_kept_in_step_inside_the_writing_transaction(archive: Engine) -> None:
@@ -210,6 +213,45 @@ def test_the_whole_archive_copied_into_sqlite_reads_the_same(
     assert_user_error(again, "exists", "nothing is overwritten")
     assert copy.read_bytes() == before
     filtered = run_kgnews("export", "--format", "sqlite", "-o", str(tmp_path / "x.sqlite3"),
-                          "--source", "a", "--db", db_url)  # fmt: skip
+                          "--source", "example", "--db", db_url)  # fmt: skip
     assert_user_error(filtered, "copies the whole archive", "--source")
     assert sorted(p.name for p in copy.parent.iterdir()) == ["archive.sqlite3"]
+
+
+def test_the_copy_is_one_moment_of_an_archive_being_written(
+    archive: Engine, tmp_path: Path
+) -> None:
+    """A crawl storing an article while the copy runs: the copy holds all of it or none."""
+    from crawler.store.copy import copy_archive
+
+    source = ensure_source(archive, "s", "S", "https://s.kg/", "ky")
+    first = Article(url="https://s.kg/1", title="Биринчи", paragraphs=("Бир.",), extractor="t")
+    store_article(archive, first, FetchInfo(first.url, source, T1))
+
+    def meanwhile(table: str, _rows: int) -> None:
+        if table == "article_versions":  # the articles are copied already
+            later = Article(
+                url="https://s.kg/2", title="Экинчи", paragraphs=("Эки.",), extractor="t"
+            )
+            store_article(archive, later, FetchInfo(later.url, source, T1))
+
+    counts = copy_archive(archive, tmp_path / "copy.sqlite3", meanwhile)
+    assert (counts["articles"], counts["article_versions"], counts["fetches"]) == (1, 1, 1)
+    with archive.connect() as connection:  # the archive itself has both
+        assert connection.execute(select(func.count()).select_from(ArticleVersion)).scalar() == 2
+
+
+def test_a_file_made_at_the_target_while_copying_is_kept(archive: Engine, tmp_path: Path) -> None:
+    from crawler.errors import UserError
+    from crawler.store.copy import copy_archive
+
+    target = tmp_path / "copy.sqlite3"
+
+    def meanwhile(table: str, _rows: int) -> None:
+        if table == "fetches":
+            target.write_bytes(b"someone else's")
+
+    with pytest.raises(UserError, match="appeared while copying"):
+        copy_archive(archive, target, meanwhile)
+    assert target.read_bytes() == b"someone else's"
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".kgnews-copy")]

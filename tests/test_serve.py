@@ -9,12 +9,15 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import select
 import shutil
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote, urlencode
+from urllib.request import urlopen
 
 import pytest
 
@@ -54,7 +57,8 @@ def server(archive: Path) -> Iterator[str]:
         text=True,
     )
     assert process.stdout is not None
-    line = process.stdout.readline()
+    ready, _, _ = select.select([process.stdout], [], [], 120)  # no hang if it never says
+    line = process.stdout.readline() if ready else ""
     try:
         assert "read-only at http://127.0.0.1:" in line, line + process.communicate()[1]
         yield line.split(" at ", 1)[1].split("/ ", 1)[0]
@@ -145,6 +149,9 @@ def test_an_article_page_marks_the_words_inserted_and_removed(
         folder, f"{server}/-/article/{DB}?{urlencode({'url': TITLE, 'from': 1, 'to': 2})}"
     )
     assert "<ins>пляжында</ins>" in retitled and "<del>жерде</del>" in retitled
+    odd = f"{server}/-/article/{DB}?{urlencode({'url': FIGURE, 'from': '²', 'to': 'x'})}"
+    with urlopen(odd) as response:  # numbers that are not: the default versions
+        assert response.status == 200 and "<ins>60</ins>" in response.read().decode()
     shot = folder / "output" / "article-diff.png"
     shot.parent.mkdir(exist_ok=True)
     browse(folder, f"{server}/-/article/{DB}?{urlencode({'url': FIGURE})}", screenshot=shot)
@@ -157,6 +164,13 @@ def test_nothing_can_be_written(server: str, folder: Path, archive: Path) -> Non
     page = browse(folder, f"{server}/{DB}?{urlencode({'sql': 'DELETE FROM sources'})}")
     assert "Statement must be a SELECT" in page
     assert digest(archive) == before
+
+
+def test_a_port_in_use_is_said_in_one_line(archive: Path) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = str(taken.getsockname()[1])
+        result = run_kgnews("serve", "--db", str(archive), "--port", port)
+    assert_user_error(result, f"cannot listen on 127.0.0.1 port {port}", "give another --port")
 
 
 def test_a_postgresql_archive_is_told_how_to_make_a_sqlite_copy() -> None:

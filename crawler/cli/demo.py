@@ -37,12 +37,16 @@ def demo(db_path: str) -> None:
     Running it again builds the same archive afresh.
     """
     from crawler.cli.options import connect
-    from crawler.demo.build import build_demo
+    from crawler.demo.build import DemoIncomplete, build_demo
     from crawler.store.queries import source_totals
 
     console = Console(width=120, highlight=False)
     path = Path(db_path).expanduser().absolute()
-    built = build_demo(path, say=console.print)
+    try:
+        built = build_demo(path, say=console.print)
+    except DemoIncomplete as incomplete:
+        click.echo(f"kgnews: {incomplete}", err=True)
+        sys.exit(incomplete.exit_code)
     totals = source_totals(connect(str(path)))
     articles = sum(row.articles for row in totals)
     edited = sorted({edit.url for edit in built.edits if edit.changes_text})

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
-from crawler.cli.options import db_option, parse_since, read_archive
+from crawler.cli.options import check_source, db_option, parse_since, read_archive
 from crawler.errors import UserError
 
 if TYPE_CHECKING:
@@ -57,8 +57,10 @@ def search(
     from crawler.store.search import MARK
     from crawler.store.search import search as run
 
+    engine = read_archive(db)
+    check_source(engine, source)
     hits = run(
-        read_archive(db),
+        engine,
         query,
         source=source,
         since=parse_since(since),
@@ -129,6 +131,7 @@ def export(
     from crawler import export as ex
 
     engine = read_archive(db)
+    check_source(engine, source)
     if fmt == "sqlite":
         given = [name for name, value in (("--source", source), ("--since", since),
                  ("--language", language), ("--all-versions", all_versions)) if value]  # fmt: skip

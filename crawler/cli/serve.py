@@ -54,7 +54,8 @@ def serve(db: str | None, host: str, port: int) -> None:
 
     app = datasette_for(path).app()
     bound_host, bound_port = listener.getsockname()[:2]
-    click.echo(f"Serving {path} read-only at http://{bound_host}:{bound_port}/ (Ctrl-C stops)")
+    where = f"[{bound_host}]" if listener.family == socket.AF_INET6 else bound_host
+    click.echo(f"Serving {path} read-only at http://{where}:{bound_port}/ (Ctrl-C stops)")
     sys.stdout.flush()
     config = uvicorn.Config(app, log_level="warning", lifespan="on")
     uvicorn.Server(config).run(sockets=[listener])
@@ -62,8 +63,13 @@ def serve(db: str | None, host: str, port: int) -> None:
 
 def _listen(host: str, port: int) -> socket.socket:
     try:
-        listener = socket.create_server((host, port))
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    except socket.gaierror as exc:
+        raise UserError(f"--host {host}: not an address of this machine ({exc.strerror})") from exc
+    try:
+        return socket.create_server((host, port), family=family)
     except OSError as exc:
         reason = exc.strerror or exc
-        raise UserError(f"cannot listen on {host}:{port} ({reason}): give another --port") from exc
-    return listener
+        raise UserError(
+            f"cannot listen on {host} port {port} ({reason}): give another --port or --host"
+        ) from exc

@@ -12,7 +12,7 @@ import shutil
 import sqlite3
 import tempfile
 from collections.abc import Callable
-from contextlib import ExitStack
+from contextlib import ExitStack, closing
 from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -27,6 +27,14 @@ from crawler.sources.registry import load_registry
 
 DEMO_MARK = 0x6B67646D  # 'kgdm'
 TRANSPORT = "crawler.demo.transport.MirrorTransport"
+
+
+class DemoIncomplete(Exception):
+    """The crawls did not all finish (a stop signal, a failure): nothing was replaced."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 @dataclass(frozen=True)
@@ -48,11 +56,7 @@ def is_demo_archive(path: Path) -> bool:
 
 def build_demo(target: Path, say: Callable[[str], None] = print) -> Demo:
     """Crawl the mirrors into `target` (a SQLite file) and its WARC folder beside it."""
-    if target.exists() and not is_demo_archive(target):
-        raise UserError(
-            f"{target} exists and is not a demo archive: give --db a new file "
-            "(the demo replaces only an archive it made)"
-        )
+    _refuse_to_replace(target)
     root = mirrors_dir()
     registry = load_registry()
     keys = [key for key in registry.source_keys() if (root / key / "mirror.toml").is_file()]
@@ -78,9 +82,44 @@ def build_demo(target: Path, say: Callable[[str], None] = print) -> Demo:
                 for number in range(1, crawls(edits) + 1)
             ]
             results = run_crawls(steps, f"sqlite:///{built}", _settings(routes))
+        _check_finished(results, len(steps))
         _mark(built)
+        _refuse_to_replace(target)  # (again: the crawls took a while)
         _move_into_place(folder, built, target)
     return Demo(target, keys, results, edits)
+
+
+def _refuse_to_replace(target: Path) -> None:
+    """Only a demo archive (and its WARC folder) is replaced, or nothing."""
+    if target.exists() and not is_demo_archive(target):
+        raise UserError(
+            f"{target} exists and is not a demo archive: give --db a new file "
+            "(the demo replaces only an archive it made)"
+        )
+    warc = _warc_dir(target)
+    if not target.exists() and warc.exists():
+        raise UserError(
+            f"{warc} exists with no demo archive beside it: give --db a new file "
+            "(the demo replaces only the WARC folder of an archive it made)"
+        )
+
+
+def _check_finished(results: list[CrawlResult], steps: int) -> None:
+    signals = next((r.stop_signals for r in results if r.stop_signals), ())
+    if signals:
+        raise DemoIncomplete("the demo was stopped; an earlier demo archive is left as it was",
+                             128 + signals[0])  # fmt: skip
+    if len(results) < steps or any(r.status != "finished" for r in results):
+        statuses = ", ".join(r.status for r in results) or "none"
+        raise DemoIncomplete(
+            f"the demo's crawls did not all finish ({statuses}); an earlier demo archive is "
+            "left as it was",
+            1,
+        )
+
+
+def _warc_dir(database: Path) -> Path:
+    return database.with_name(f"{database.stem}-warc")
 
 
 def _unrewritten(root: Path) -> Mirror:
@@ -127,17 +166,28 @@ def _editing(
 
 
 def _mark(built: Path) -> None:
-    with sqlite3.connect(built) as connection:
+    """The demo's mark, and the file made whole: its write-ahead log folded in."""
+    with closing(sqlite3.connect(built, isolation_level=None)) as connection:
         connection.execute(f"PRAGMA application_id = {DEMO_MARK}")
-    connection.close()
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        connection.execute("PRAGMA journal_mode = DELETE")
+    if built.with_name(built.name + "-wal").exists():
+        raise RuntimeError(f"{built}: a write-ahead log is left beside the demo archive")
 
 
 def _move_into_place(folder: Path, built: Path, target: Path) -> None:
-    """The new archive and WARC folder in place of the old ones (the old go with `folder`)."""
-    warc = f"{built.stem}-warc"
-    old_warc = target.with_name(warc)
-    if old_warc.exists():
-        old_warc.replace(folder / "old-warc")
-    if (folder / warc).exists():
-        (folder / warc).replace(old_warc)
+    """The new archive and WARC folder in place of the old ones (which go with `folder`,
+    the old archive's -wal and -shm files too: they belong to it, not to the new one)."""
+    old = folder / "old"
+    old.mkdir()
+    for leftover in (
+        target.with_name(target.name + "-wal"),
+        target.with_name(target.name + "-shm"),
+    ):
+        if leftover.exists():
+            leftover.replace(old / leftover.name)
+    if _warc_dir(target).exists():
+        _warc_dir(target).replace(old / "warc")
+    if _warc_dir(built).exists():
+        _warc_dir(built).replace(_warc_dir(target))
     built.replace(target)

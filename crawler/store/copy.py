@@ -9,6 +9,7 @@ leaves nothing, and an existing file is never overwritten.
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -38,7 +39,10 @@ def copy_archive(
             counts = _fill(source, engine, progress)
         finally:
             engine.dispose()
-        built.replace(target)
+        try:  # a link, not a rename: it fails rather than replace a file made meanwhile
+            os.link(built, target)
+        except FileExistsError:
+            raise UserError(f"{target} appeared while copying: nothing is overwritten") from None
     return counts
 
 
@@ -51,7 +55,15 @@ def _fill(source: Engine, engine: Engine, progress: Callable[[str, int], None]) 
         connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[attr-defined]
 
     engine.dispose()  # the listener applies to new connections
-    with database_errors(source.url), source.connect() as reading, engine.begin() as writing:
+    # One snapshot of every table (a crawl may be writing): SQLite's read transaction
+    # gives it; PostgreSQL needs REPEATABLE READ for it.
+    snapshot = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+    options = snapshot if source.dialect.name == "postgresql" else {}
+    with (
+        database_errors(source.url),
+        source.connect().execution_options(**options) as reading,
+        engine.begin() as writing,
+    ):
         for table in Base.metadata.sorted_tables:
             total = reading.execute(select(func.count()).select_from(table)).scalar_one()
             progress(table.name, total)

@@ -85,7 +85,7 @@ async def article_view(datasette: Any, request: Any) -> Response:
 
 
 def _number(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return int(value) if value and value.isascii() and value.isdigit() else None
 
 
 @hookimpl
