@@ -17,6 +17,7 @@ from typing import Any
 
 import trafilatura
 
+from crawler.bundled import bundled
 from crawler.extract.errors import NoArticle
 from crawler.extract.evaluate import Score, score
 from crawler.extract.pipeline import extract_article
@@ -44,14 +45,10 @@ class GoldPage:
         return [str(b) for b in self.meta.get("boilerplate", [])]
 
 
-_PACKAGE_DIR = Path(__file__).resolve().parent.parent
-
-
 def gold_pages_dir() -> Path:
     """The gold pages kgnews ships: inside the package when installed from a wheel, else
     the repository's tests/fixtures/pages/."""
-    packaged = _PACKAGE_DIR / "_gold_pages"
-    return packaged if packaged.is_dir() else _PACKAGE_DIR.parent / "tests" / "fixtures" / "pages"
+    return bundled("_gold_pages", "tests", "fixtures", "pages")
 
 
 def load_corpus(directory: Path) -> list[GoldPage]:

@@ -9,14 +9,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from crawler.bundled import bundled
 from crawler.store.documented import Named, documented_queries
-
-_PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
 
 def docs_dir() -> Path:
-    packaged = _PACKAGE_DIR / "_docs"
-    return packaged if packaged.is_dir() else _PACKAGE_DIR.parent / "docs"
+    return bundled("_docs", "docs")
 
 
 @dataclass
@@ -47,24 +45,17 @@ def table_docs(schema: Path | None = None) -> dict[str, TableDoc]:
 def sqlite_queries(queries: Path | None = None) -> list[tuple[Named, str]]:
     """The documented queries that run on SQLite, each with its description."""
     path = queries or docs_dir() / "queries.sql"
-    found = []
-    for named in documented_queries(path):
-        if named.dialect == "postgresql":
-            continue
-        found.append((named, _description(path, named.name)))
-    return found
+    return [
+        (named, _description(named.comment))
+        for named in documented_queries(path)
+        if named.dialect != "postgresql"
+    ]
 
 
-def _description(path: Path, name: str) -> str:
-    text = path.read_text(encoding="utf-8")
-    block = text.split(f"-- name: {name}\n", 1)[1]
-    lines = []
-    for line in block.splitlines():
-        if not line.startswith("-- ") or line.startswith("-- dialect:"):
-            break
-        lines.append(line[3:])
-    first = re.split(r"(?<=[.:])\s+(?=\(?[A-Z])", _plain(" ".join(lines)), maxsplit=1)[0]
-    return first.removesuffix(":")  # the rest is for readers of the SQL: how it runs
+def _description(comment: str) -> str:
+    """A query's first sentence: the rest is for readers of the SQL (how it runs)."""
+    first = re.split(r"(?<=[.:])\s+(?=\(?[A-Z])", _plain(comment), maxsplit=1)[0]
+    return first.removesuffix(":")
 
 
 def _plain(markdown: str) -> str:

@@ -12,17 +12,15 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import Engine, inspect
 
+from crawler.bundled import bundled
 from crawler.errors import DatabaseError
 from crawler.store.engine import database_errors, describe
-
-_PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
 
 def migrations_dir() -> Path:
     """Where the Alembic scripts are: inside the package when installed from a wheel,
     else the repository's top-level migrations/."""
-    packaged = _PACKAGE_DIR / "_migrations"
-    return packaged if packaged.is_dir() else _PACKAGE_DIR.parent / "migrations"
+    return bundled("_migrations", "migrations")
 
 
 def alembic_config(engine: Engine) -> Config:
