@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import takewhile
 from pathlib import Path
 
 
@@ -16,6 +17,8 @@ class Named:
     name: str
     dialect: str | None
     sql: str
+    comment: str = ""
+    """The comment lines between its name and its dialect or SQL, joined."""
 
 
 def documented_queries(path: Path) -> list[Named]:
@@ -24,5 +27,14 @@ def documented_queries(path: Path) -> list[Named]:
         name, _, body = block.partition("\n")
         dialect = re.search(r"(?m)^-- dialect: (\w+)", body)
         sql = "\n".join(line for line in body.splitlines() if not line.startswith("--")).strip()
-        found.append(Named(name.strip(), dialect.group(1) if dialect else None, sql.rstrip(";")))
+        comment = " ".join(
+            line[3:]
+            for line in takewhile(
+                lambda line: line.startswith("-- ") and not line.startswith("-- dialect:"),
+                body.splitlines(),
+            )
+        )
+        found.append(
+            Named(name.strip(), dialect.group(1) if dialect else None, sql.rstrip(";"), comment)
+        )
     return found
