@@ -50,9 +50,10 @@ def demo(db_path: str) -> None:
     totals = source_totals(connect(str(path)))
     articles = sum(row.articles for row in totals)
     edited = sorted({edit.url for edit in built.edits if edit.changes_text})
+    late = sum(edit.show for edit in built.edits)
     console.print(
         f"\nArchived {articles} articles from {len(built.sources)} sources; {len(edited)} were "
-        "edited between the crawls, and one was published only before the last. Try:\n"
+        f"edited between the crawls, and {late} published only before the last. Try:\n"
     )
     db = f"--db {path}"
     for url in edited:
@@ -61,5 +62,4 @@ def demo(db_path: str) -> None:
     console.print(f"  kgnews search Бишкек {db}", soft_wrap=True)
     console.print(f"  kgnews serve {db}", soft_wrap=True)
     console.print(f'  sqlite3 {path} "{" ".join(QUERY.split())}"\n', soft_wrap=True)
-    ok = all(result.status == "finished" for result in built.results) and articles
-    sys.exit(0 if ok else 1)
+    sys.exit(0 if articles else 1)  # (crawls that did not all finish: DemoIncomplete above)

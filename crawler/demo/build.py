@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from crawler.capture.warc import default_warc_dir
 from crawler.crawl import CrawlResult, CrawlStep, run_crawls
 from crawler.demo import mirrors_dir
 from crawler.demo.edits import Edit, crawls, load_edits
@@ -24,6 +25,7 @@ from crawler.demo.mirror import Mirror, MirrorServer
 from crawler.errors import UserError
 from crawler.sources.model import Source
 from crawler.sources.registry import load_registry
+from crawler.store.engine import resolve_url
 
 DEMO_MARK = 0x6B67646D  # 'kgdm'
 TRANSPORT = "crawler.demo.transport.MirrorTransport"
@@ -70,13 +72,15 @@ def build_demo(target: Path, say: Callable[[str], None] = print) -> Demo:
         for key in keys:  # a copy: the sites are edited between the crawls
             shutil.copytree(root / key, sites / key)
         built = folder / target.name
+        mirrors = {key: Mirror.load(sites / key) for key in keys}
         with ExitStack() as stack:
-            servers = {
-                key: stack.enter_context(MirrorServer(_unrewritten(sites / key))) for key in keys
+            servers = {  # serving the pages as the sites do: links keep the sites' own URLs
+                key: stack.enter_context(MirrorServer(replace(mirror, origins=())))
+                for key, mirror in mirrors.items()
             }
             say(f"Serving {len(keys)} mirrors on 127.0.0.1 and crawling them into {target}")
             sources = [replace(registry.get(key), delay=0.0) for key in keys]
-            routes = _routes(sources, servers)
+            routes = _routes(sources, mirrors, servers)
             steps = [
                 CrawlStep(sources, _editing(edits, number, sites, say))
                 for number in range(1, crawls(edits) + 1)
@@ -119,21 +123,18 @@ def _check_finished(results: list[CrawlResult], steps: int) -> None:
 
 
 def _warc_dir(database: Path) -> Path:
-    return database.with_name(f"{database.stem}-warc")
+    return default_warc_dir(resolve_url(f"sqlite:///{database}"))
 
 
-def _unrewritten(root: Path) -> Mirror:
-    """The mirror serving its pages as the site does: links keep the site's own URLs."""
-    return replace(Mirror.load(root), origins=())
-
-
-def _routes(sources: list[Source], servers: dict[str, MirrorServer]) -> dict[str, str]:
+def _routes(
+    sources: list[Source], mirrors: dict[str, Mirror], servers: dict[str, MirrorServer]
+) -> dict[str, str]:
     """Every host a source or its mirror names → that mirror's loopback origin."""
     routes: dict[str, str] = {}
     for source in sources:
         server = servers[source.key]
         urls = [source.base_url, *source.feeds, *source.sitemaps, *source.listings]
-        urls += list(Mirror.load(server.mirror.root).origins)
+        urls += mirrors[source.key].origins
         for url in urls:
             routes.setdefault(urlsplit(url).netloc, server.origin)
         for host in source.hosts:
