@@ -113,7 +113,13 @@ class ArchivePipeline:
                 settings.getfloat("KGNEWS_EXTRACT_TIMEOUT"),
                 expected=("crawler.extract.errors:NoArticle",),
             )  # fmt: skip
-        start = begin_run(self.engine, list(self.sources), self._now(), Holder.this_process())
+        start = begin_run(
+            self.engine,
+            list(self.sources),
+            self._now(),
+            Holder.this_process(),
+            node=settings.get("KGNEWS_NODE") or None,
+        )
         self.run_id = start.run_id
         self.locked = len(start.sources)
         stats = self.crawler.stats

@@ -145,6 +145,8 @@ class CrawlRun(Base):
     finished_at: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(16))
     sources: Mapped[list[str]] = mapped_column(json_type())
+    node: Mapped[str | None] = mapped_column(Text)
+    """The crawl node that ran it (KGNEWS_NODE, set by `kgnews schedule`); NULL otherwise."""
     new_count: Mapped[int] = mapped_column(Integer, default=0)
     changed_count: Mapped[int] = mapped_column(Integer, default=0)
     unchanged_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -15,6 +15,7 @@ import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session
@@ -52,12 +53,18 @@ class _AllBusy(Exception):
         self.busy = busy
 
 
-def begin_run(engine: Engine, sources: Sequence[str], now: datetime, holder: Holder) -> RunStart:
+def begin_run(
+    engine: Engine,
+    sources: Sequence[str],
+    now: datetime,
+    holder: Holder,
+    node: str | None = None,
+) -> RunStart:
     """Create a run and lock the sources it may crawl (see the module docstring)."""
 
     def work(session: Session) -> RunStart:
         _recover_stale(session, now, holder)
-        run = CrawlRun(started_at=now, status="running", sources=[])
+        run = CrawlRun(started_at=now, status="running", sources=[], node=node)
         session.add(run)
         session.flush()
         taken: list[str] = []
@@ -97,6 +104,26 @@ def _recover_stale(session: Session, now: datetime, me: Holder) -> None:
         )
 
 
+@dataclass(frozen=True)
+class HeldLock:
+    source_key: str
+    run_id: int
+    host: str
+    pid: int
+
+
+def held_locks(engine: Engine, now: datetime, me: Holder) -> dict[str, HeldLock]:
+    """The sources a live run is crawling now. A lock whose holder is gone (the rule
+    above) is left out: the next run to ask for its source takes it over."""
+    with database_errors(engine.url), Session(engine) as session:
+        locks = list(session.scalars(select(CrawlLock)))
+    return {
+        lock.source_key: HeldLock(lock.source_key, lock.crawl_run_id, lock.host, lock.pid)
+        for lock in locks
+        if _alive(lock, now, me)
+    }
+
+
 def _alive(lock: CrawlLock, now: datetime, me: Holder) -> bool:
     if now - lock.heartbeat_at > STALE_AFTER:
         return False
@@ -111,8 +138,19 @@ def _process_exists(pid: int) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
-    return True
+        pass
+    return not _ended(pid)
+
+
+def _ended(pid: int) -> bool:
+    """A process that has exited but not been reaped (a zombie: its parent died with it,
+    and this machine's init has not collected it yet) holds nothing."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:  # no /proc (not Linux), or it just went
+        return False
+    fields = stat.rpartition(")")[2].split()
+    return bool(fields) and fields[0] in ("Z", "X")
 
 
 def heartbeat(engine: Engine, run_id: int, now: datetime) -> int:

@@ -108,6 +108,7 @@ EXPECTED_COLUMNS = {
         "finished_at",
         "status",
         "sources",
+        "node",
         "new_count",
         "changed_count",
         "unchanged_count",
