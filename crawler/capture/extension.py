@@ -59,7 +59,8 @@ class WarcCapture:
 
     def opened(self, spider: Spider) -> None:
         run_id = self.crawler.stats.get_value("kgnews/run_id") if self.crawler.stats else None
-        self.files = WarcFiles(self.directory, f"kgnews-run{run_id or 0}", self.max_bytes)
+        node = self.crawler.settings.get("KGNEWS_NODE") or ""
+        self.files = WarcFiles(self.directory, f"kgnews-run{run_id or 0}", self.max_bytes, node)
         try:
             self.known = KnownPayloads(self.engine)
         except (SQLAlchemyError, DatabaseError) as exc:  # look each one up, as a fallback

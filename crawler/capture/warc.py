@@ -97,10 +97,18 @@ def warc_date(moment: datetime) -> str:
 
 
 class WarcFiles:
-    """Appends exchanges to gzip WARC files in `directory`, rotating at `max_bytes`."""
+    """Appends exchanges to gzip WARC files in `directory`, rotating at `max_bytes`.
 
-    def __init__(self, directory: Path, prefix: str, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
-        self.directory = directory
+    With a `node` (a crawl node's name), the files go into directory/node/ and their
+    records' places name that folder ("node-a/kgnews-run7-….warc.gz"): nodes never write
+    the same name, and once their folders are gathered under one directory every
+    place in the archive points at its file."""
+
+    def __init__(
+        self, directory: Path, prefix: str, max_bytes: int = DEFAULT_MAX_BYTES, node: str = ""
+    ) -> None:
+        self.node = safe_name(node) if node else ""
+        self.directory = directory / self.node if self.node else directory
         self.prefix = safe_name(prefix)
         self.max_bytes = max_bytes
         self._file: BinaryIO | None = None
@@ -168,7 +176,8 @@ class WarcFiles:
         )  # fmt: skip
         writer.write_record(request)
         handle.flush()
-        ref = RecordRef(self._name, start, record_id, record.rec_type, digest, exchange.url, date)
+        place = f"{self.node}/{self._name}" if self.node else self._name
+        ref = RecordRef(place, start, record_id, record.rec_type, digest, exchange.url, date)
         if record is response:
             self._seen.setdefault(digest, ref)
         return ref

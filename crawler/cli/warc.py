@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -18,14 +19,16 @@ def warc_dir_option(function: F) -> F:
     return click.option(
         "--warc-dir",
         metavar="DIR",
-        help="Where the WARC files are [default: beside the SQLite file, else ./kgnews-warc].",
+        help="Where the WARC files are [default: $KGNEWS_WARC_DIR, else beside the SQLite "
+        "file, else ./kgnews-warc].",
     )(function)
 
 
 def resolve_warc_dir(option: str | None, db_url: URL) -> Path:
     from crawler.capture.warc import default_warc_dir
 
-    directory = Path(option) if option else default_warc_dir(db_url)
+    chosen = option or os.environ.get("KGNEWS_WARC_DIR")
+    directory = Path(chosen) if chosen else default_warc_dir(db_url)
     if not directory.is_dir():
         raise UserError(f"no WARC directory at {directory}: give --warc-dir")
     return directory
@@ -114,7 +117,7 @@ def index(warc_dir: str | None, output: str | None, db: str | None) -> None:
 
     directory = resolve_warc_dir(warc_dir, resolve_url(db))
     target = Path(output) if output else directory / "index.cdxj"
-    files = sorted(str(p) for p in directory.glob("*.warc.gz"))
+    files = sorted(str(p) for p in directory.rglob("*.warc.gz"))  # nodes: a folder each
     if not files:
         raise UserError(f"{directory} holds no .warc.gz files")
     partial = target.with_name(target.name + ".partial")
