@@ -50,6 +50,7 @@ def cli(ctx: click.Context) -> None:
 
 def _register() -> None:
     from crawler.cli import (
+        cluster,
         crawl,
         db,
         demo,
@@ -84,6 +85,8 @@ def _register() -> None:
     cli.add_command(extract.extract)
     cli.add_command(extract.clean_text)
     cli.add_command(evaluate.eval_extract)
+    cli.add_command(cluster.egg)
+    cli.add_command(cluster.schedule)
 
 
 _register()

@@ -80,7 +80,7 @@ def build_demo(target: Path, say: Callable[[str], None] = print) -> Demo:
             }
             say(f"Serving {len(keys)} mirrors on 127.0.0.1 and crawling them into {target}")
             sources = [replace(registry.get(key), delay=0.0) for key in keys]
-            routes = _routes(sources, mirrors, servers)
+            routes = mirror_routes(sources, mirrors, servers)
             steps = [
                 CrawlStep(sources, _editing(edits, number, sites, say))
                 for number in range(1, crawls(edits) + 1)
@@ -126,7 +126,7 @@ def _warc_dir(database: Path) -> Path:
     return default_warc_dir(resolve_url(f"sqlite:///{database}"))
 
 
-def _routes(
+def mirror_routes(
     sources: list[Source], mirrors: dict[str, Mirror], servers: dict[str, MirrorServer]
 ) -> dict[str, str]:
     """Every host a source or its mirror names → that mirror's loopback origin."""

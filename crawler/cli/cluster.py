@@ -1,0 +1,135 @@
+"""`kgnews egg` and `kgnews schedule`: crawl nodes on Scrapyd (docs/scaling.md)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from crawler.cli.options import db_option, open_archive
+from crawler.errors import UserError
+
+_SECRET_SETTINGS = ("KGNEWS_DATABASE_URL",)
+
+
+@click.command()
+@click.option(
+    "-o", "--output", metavar="FILE", default="kgnews.egg", show_default=True,
+    help="Where to write the egg.",
+)  # fmt: skip
+def egg(output: str) -> None:
+    """Build the project egg for Scrapyd nodes: the code, the sources registry and the
+    migrations. Deploy it with `scrapyd-deploy TARGET --egg FILE` (scrapy.cfg's
+    [deploy:NAME] targets; -a for all of them)."""
+    from crawler.cluster.egg import build_egg
+
+    target = Path(output)
+    if target.is_dir():
+        raise UserError(f"{target} is a directory: give -o a file name such as {target}/kgnews.egg")
+    try:
+        built = build_egg(target)
+    except OSError as exc:
+        raise UserError(f"cannot write {target}: {exc.strerror or exc}") from None
+    click.echo(f"{built.path}: {built.files} files, sha256 {built.sha256[:16]}")
+
+
+@click.command()
+@click.option(
+    "--node", "nodes", metavar="URL", multiple=True, required=True,
+    help="A Scrapyd node, http://HOST:6800 or NAME=http://HOST:6800 (NAME names its WARC "
+    "folder and its runs; default HOST-PORT). Repeat for each node.",
+)  # fmt: skip
+@click.option(
+    "--source", "keys", metavar="KEY", multiple=True,
+    help="Only these sources (repeat) [default: every source of the registry].",
+)  # fmt: skip
+@click.option(
+    "--sources", "sources_file", metavar="FILE",
+    help="A sources file; the nodes read it at the same path.",
+)  # fmt: skip
+@click.option(
+    "--setting", "settings", metavar="NAME=VALUE", multiple=True,
+    help="A Scrapy setting for the jobs (repeat), e.g. KGNEWS_WARC_DIR=/srv/kgnews/warc.",
+)  # fmt: skip
+@click.option(
+    "--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
+    help="Seconds to wait for each node's answer.",
+)  # fmt: skip
+@db_option
+def schedule(
+    nodes: tuple[str, ...],
+    keys: tuple[str, ...],
+    sources_file: str | None,
+    settings: tuple[str, ...],
+    timeout: float,
+    db: str | None,
+) -> None:
+    """Queue crawl jobs on Scrapyd nodes: each source on one node, none twice.
+
+    Sources a live run is crawling (on any node) and sources a node has queued are left
+    alone; the rest are shared among the nodes that answer, the same source to the
+    same node while the nodes stay the same. A node that does not answer gets nothing
+    and its sources go to the others. The database (--db) is the archive the nodes
+    write to: they read its URL from their own KGNEWS_DATABASE_URL, never from the job
+    (Scrapyd logs a job's arguments). Exit status 1 if a source could not be queued
+    anywhere.
+    """
+    from crawler.clock import utc_now
+    from crawler.cluster.schedule import schedule as run
+    from crawler.cluster.scrapyd import Node
+    from crawler.sources.registry import load_registry
+
+    parsed = []
+    for text in nodes:
+        try:
+            parsed.append(Node.parse(text))
+        except ValueError as exc:
+            raise UserError(f"--node {exc}") from None
+    names = [node.name for node in parsed]
+    if len(set(names)) < len(names):
+        raise UserError(f"--node names must differ; they are {', '.join(names)}")
+    registry = load_registry(sources_file)
+    chosen = [source.key for source in registry.select(list(keys))]
+    fields = [("sources", sources_file)] if sources_file else []
+    fields += [("setting", _setting(text)) for text in settings]
+    engine = open_archive(db, migrate_if_empty=True)  # one migration, before any node writes
+    try:
+        outcome = run(engine, parsed, chosen, utc_now(), fields, timeout=timeout)
+    finally:
+        engine.dispose()
+    for name, job, queued in outcome.queued:
+        click.echo(f"{name}: queued job {job}: {', '.join(queued)}")
+    for key, lock in sorted(outcome.busy.items()):
+        click.echo(f"{key}: already being crawled (run {lock.run_id} on {lock.host})")
+    for key, name in sorted(outcome.pending.items()):
+        if key in chosen:
+            click.echo(f"{key}: already queued on {name}")
+    for name, reason in sorted(outcome.down.items()):
+        click.echo(f"kgnews: warning: node {name} got nothing: {reason}", err=True)
+    if outcome.unplaced:
+        click.echo(
+            f"kgnews: error: no node took {', '.join(outcome.unplaced)}: "
+            "check that the nodes are up and the project is deployed (kgnews egg)",
+            err=True,
+        )
+        sys.exit(1)
+
+
+def _setting(text: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    name, equals, value = text.partition("=")
+    if not equals or not name.strip():
+        raise UserError(f"--setting takes NAME=VALUE, not {text!r}")
+    if name.strip() in _SECRET_SETTINGS:
+        try:
+            password = make_url(value).password
+        except ValueError:
+            password = None
+        if password:
+            raise UserError(
+                f"--setting {name}= holds a password, and Scrapyd logs a job's settings: "
+                "give each node its KGNEWS_DATABASE_URL in its environment instead"
+            )
+    return f"{name.strip()}={value}"
