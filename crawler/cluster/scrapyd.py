@@ -4,14 +4,18 @@ hangs must not hang the timer that schedules)."""
 
 from __future__ import annotations
 
+import base64
 import json
-from dataclasses import dataclass
+import netrc
+import re
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.error import HTTPError, URLError
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
 from urllib.request import Request, urlopen
 
 TIMEOUT_S = 10.0
+_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 class NodeError(Exception):
@@ -22,17 +26,47 @@ class NodeError(Exception):
 class Node:
     name: str
     url: str
+    """Without credentials: what messages show."""
+    credentials: tuple[str, str] | None = field(default=None, repr=False)
 
     @classmethod
     def parse(cls, text: str) -> Node:
-        """NAME=URL, or a URL alone (named by its host and port)."""
+        """NAME=URL, or a URL alone (named by its host and port). A node with Scrapyd's
+        username and password set takes them from the URL (http://USER:PASSWORD@HOST:PORT)
+        or, better (a command line is visible to every user), from ~/.netrc."""
         name, _, url = text.partition("=") if "=" in text.split("://")[0] else ("", "", text)
         parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"{text!r} is not a Scrapyd URL (http://HOST:PORT, or NAME=URL)")
+        try:
+            port = parts.port
+        except ValueError:
+            port = -1
+        if parts.scheme not in ("http", "https") or not parts.hostname or port == -1:
+            shown = text.replace(f":{parts.password}@", ":***@") if parts.password else text
+            raise ValueError(f"{shown!r} is not a Scrapyd URL (http://HOST:PORT, or NAME=URL)")
         if not name:
-            name = f"{parts.hostname}-{parts.port or 6800}"
-        return cls(name, url.rstrip("/") + "/")
+            name = f"{parts.hostname}-{port or 6800}".replace(":", "-")
+        if not _NAME.fullmatch(name):
+            raise ValueError(
+                f"node name {name!r} may hold only letters, digits, '.', '_' and '-' "
+                "(it names the node's WARC folder)"
+            )
+        host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+        netloc = host if port is None else f"{host}:{port}"
+        plain = urlunsplit((parts.scheme, netloc, parts.path.rstrip("/") + "/", "", ""))
+        credentials: tuple[str, str] | None = _from_netrc(parts.hostname)
+        if parts.username is not None:
+            credentials = (unquote(parts.username), unquote(parts.password or ""))
+        return cls(name, plain, credentials)
+
+
+def _from_netrc(host: str) -> tuple[str, str] | None:
+    try:
+        entry = netrc.netrc().authenticators(host)
+    except (OSError, netrc.NetrcParseError):
+        return None
+    if entry is None:
+        return None
+    return entry[0], entry[2] or ""
 
 
 class Scrapyd:
@@ -58,7 +92,11 @@ class Scrapyd:
         return str(self._call("schedule.json", body)["jobid"])
 
     def _call(self, path: str, body: bytes | None = None, missing_ok: bool = False) -> Any:
-        request = Request(self.node.url + path, data=body, headers={"Accept": "application/json"})
+        headers = {"Accept": "application/json"}
+        if self.node.credentials is not None:
+            pair = ":".join(self.node.credentials).encode()
+            headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
+        request = Request(self.node.url + path, data=body, headers=headers)
         try:
             with urlopen(request, timeout=self.timeout) as response:
                 answer = json.loads(response.read().decode("utf-8"))

@@ -66,12 +66,13 @@ class ScrapydNode:
     def warc_dir(self) -> Path:
         return self.folder / "warc"
 
-    def start(self, poll_interval: float = 0.2) -> None:
+    def start(self, poll_interval: float = 0.2, config: str = "") -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         (self.folder / "scrapyd.conf").write_text(
             "[scrapyd]\n"
             f"bind_address = 127.0.0.1\nhttp_port = {self.port}\n"
-            f"poll_interval = {poll_interval}\neggs_dir = eggs\nlogs_dir = logs\ndbs_dir = dbs\n",
+            f"poll_interval = {poll_interval}\neggs_dir = eggs\nlogs_dir = logs\ndbs_dir = dbs\n"
+            + config,
             encoding="utf-8",
         )
         env = {

@@ -74,8 +74,8 @@ def node_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith(("KGNEWS_", "SCRAPY"))}
 
 
-def started(node: ScrapydNode, poll_interval: float = 0.2) -> ScrapydNode:
-    node.start(poll_interval=poll_interval)
+def started(node: ScrapydNode, poll_interval: float = 0.2, config: str = "") -> ScrapydNode:
+    node.start(poll_interval=poll_interval, config=config)
     return node
 
 
@@ -91,7 +91,7 @@ def idle_node(tmp_path: Path, python: Path, node_env: dict[str, str]) -> Iterato
         node.stop()
 
 
-def deploy(tmp_path: Path, node: ScrapydNode) -> None:
+def deploy(tmp_path: Path, node: ScrapydNode, login: str = "") -> None:
     egg = tmp_path / "kgnews.egg"
     if not egg.exists():
         assert run_kgnews("egg", "-o", str(egg)).returncode == 0
@@ -99,7 +99,7 @@ def deploy(tmp_path: Path, node: ScrapydNode) -> None:
     folder.mkdir()
     (folder / "scrapy.cfg").write_text(
         f"[settings]\ndefault = crawler.settings\n[deploy:{node.name}]\nurl = {node.url}\n"
-        "project = kgnews\n",
+        f"project = kgnews\n{login}",
         encoding="utf-8",
     )
     done = subprocess.run([tool("scrapyd-deploy"), node.name, "--egg", str(egg), "-v", "1"],
@@ -162,6 +162,8 @@ def test_no_node_up_is_exit_1_and_the_archive_is_ready_for_the_nodes(tmp_path: P
     [
         (["--node", "ftp://node"], "--node 'ftp://node' is not a Scrapyd URL"),
         (["--node", "a=http://x:1", "--node", "a=http://y:1"], "--node names must differ"),
+        (["--node", "a/b=http://x:1"], "node name 'a/b' may hold only letters"),
+        (["--node", "http://kgnews:secret@x:99999"], "'http://kgnews:***@x:99999' is not a"),
         (["--node", "http://x:1", "--setting", "DOWNLOAD_DELAY"], "--setting takes NAME=VALUE"),
         (
             ["--node", "http://x:1", "--setting", "KGNEWS_DATABASE_URL=postgresql://u:secret@h/db"],
@@ -178,3 +180,29 @@ def test_mistakes_are_one_line_and_touch_nothing(
     assert_user_error(result, fragment)
     assert "secret" not in result.stderr
     assert not db.exists()
+
+
+def test_a_node_with_a_password_takes_it_from_netrc(
+    tmp_path: Path, python: Path, node_env: dict[str, str]
+) -> None:
+    node = started(
+        ScrapydNode("locked", tmp_path / "locked", python, node_env),
+        poll_interval=3600,
+        config="username = kgnews\npassword = s3cret\n",
+    )
+    try:
+        deploy(tmp_path, node, login="username = kgnews\npassword = s3cret\n")
+        db = f"sqlite:///{tmp_path}/archive.sqlite3"
+        home = tmp_path / "home"
+        home.mkdir()
+        refused = run_kgnews("schedule", "--db", db, "--node", node.url, env={"HOME": str(home)})
+        netrc = home / ".netrc"
+        netrc.write_text("machine 127.0.0.1 login kgnews password s3cret\n", encoding="utf-8")
+        netrc.chmod(0o600)
+        let_in = run_kgnews("schedule", "--db", db, "--node", node.url, env={"HOME": str(home)})
+    finally:
+        node.stop()
+    assert refused.returncode == 1 and "HTTP 401" in refused.stderr
+    assert let_in.returncode == 0, let_in.stderr
+    assert let_in.stdout.startswith(f"127.0.0.1-{node.port}: queued job ")
+    assert "s3cret" not in refused.stdout + refused.stderr + let_in.stdout + let_in.stderr
