@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import Engine, func, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from crawler.cluster.assign import assign
@@ -43,6 +44,7 @@ from tests.helpers import run_kgnews
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 REPOSITORY = Path(__file__).resolve().parents[2]
+SECRET = "node-only-secret"
 QUEUED = re.compile(r"^(node-[ab]): queued job (\S+): (.+)$", re.M)
 
 
@@ -120,7 +122,11 @@ def test_two_nodes_archive_every_site_once_and_one_takes_over_a_dead_ones_source
 
         python = node_python(tmp_path)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("KGNEWS_", "SCRAPY"))}
-        env["KGNEWS_DATABASE_URL"] = db  # the node's own environment, never a job argument
+        # The node's own environment, never a job argument; with a password (the server
+        # trusts loopback and ignores it) that must appear in no log.
+        env["KGNEWS_DATABASE_URL"] = (
+            make_url(db).set(password=SECRET).render_as_string(hide_password=False)
+        )
         a, b = (ScrapydNode(name, tmp_path / name, python, env) for name in ("node-a", "node-b"))
         for node in (a, b):
             stack.callback(node.stop)
@@ -213,6 +219,10 @@ def test_two_nodes_archive_every_site_once_and_one_takes_over_a_dead_ones_source
             else:
                 assert run_id == takeover.id, key
 
+        for node in (a, b):
+            logs = [p.read_text("utf-8") for p in (node.folder / "logs").rglob("*.log")]
+            assert logs and not any(SECRET in text for text in [*logs, *node.seen])
+
         # Each node's records are in its own folder, and the places say which.
         folders = {str(warc).split("/")[0] for *_, warc in fetches if warc}
         assert folders == {"node-a", "node-b"}
@@ -223,6 +233,9 @@ def test_two_nodes_archive_every_site_once_and_one_takes_over_a_dead_ones_source
         assert verified.returncode == 0, verified.stdout + verified.stderr
         indexed = run_kgnews("warc", "index", "--warc-dir", str(union), "--db", db)
         assert indexed.returncode == 0, indexed.stdout + indexed.stderr
+        reread = run_kgnews("reextract", "--warc-dir", str(union), "--db", db)
+        assert reread.returncode == 0, reread.stdout + reread.stderr
+        assert f"{len(everything)} pages re-read: 0 new versions" in reread.stdout
         index = (union / "index.cdxj").read_text(encoding="utf-8")
         assert '"filename": "node-a/' in index and '"filename": "node-b/' in index
 
