@@ -24,8 +24,10 @@ KGNEWS = str(Path(sys.executable).with_name("kgnews"))
 def installed_copy(name: str, tmp_path: Path) -> Path:
     """A unit file as an admin would install it here: the venv's kgnews, a real directory."""
     text = (DEPLOY / name).read_text(encoding="utf-8")
-    text = text.replace("/opt/kgnews/.venv/bin/kgnews", KGNEWS).replace(
-        "/var/lib/kgnews", str(tmp_path)
+    text = (
+        text.replace("/opt/kgnews/.venv/bin/kgnews", KGNEWS)
+        .replace("/opt/kgnews/.venv/bin/scrapyd", str(Path(sys.executable).with_name("scrapyd")))
+        .replace("/var/lib/kgnews", str(tmp_path))
     )
     target = tmp_path / name
     target.write_text(text, encoding="utf-8")
@@ -85,3 +87,47 @@ def test_the_cron_lines_command_works(tmp_path: Path) -> None:
     engine = make_engine(resolve_url(str(db)))
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(Article)) == 3
+
+
+@pytest.mark.skipif(
+    shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed"
+)
+def test_the_cluster_units_verify(tmp_path: Path) -> None:
+    units = [
+        installed_copy(name, tmp_path)
+        for name in ("scrapyd.service", "kgnews-schedule.service", "kgnews-schedule.timer")
+    ]
+    result = subprocess.run(
+        ["systemd-analyze", "verify", *map(str, units)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_node_config_names_only_what_scrapyd_reads() -> None:
+    """A misspelt option in scrapyd.conf is silently ignored: each must be one of Scrapyd's."""
+    import configparser
+    from pkgutil import get_data
+
+    known = configparser.ConfigParser()
+    known.read_string((get_data("scrapyd", "default_scrapyd.conf") or b"").decode())
+    ours = configparser.ConfigParser()
+    ours.read(DEPLOY / "scrapyd.conf", encoding="utf-8")
+    assert set(ours["scrapyd"]) <= set(known["scrapyd"])
+    assert ours["scrapyd"]["bind_address"] not in ("0.0.0.0", "::")  # never every interface
+    assert ours["scrapyd"]["username"] and ours["scrapyd"]["password"]
+
+
+def test_the_schedule_timer_runs_kgnews_schedule_over_named_nodes() -> None:
+    from crawler.cluster.scrapyd import Node
+
+    service = (DEPLOY / "kgnews-schedule.service").read_text(encoding="utf-8")
+    timer = (DEPLOY / "kgnews-schedule.timer").read_text(encoding="utf-8")
+    (line,) = re.findall(r"^ExecStart=(.+)$", service, re.M)
+    words = line.split()
+    assert words[:2] == ["/opt/kgnews/.venv/bin/kgnews", "schedule"]
+    nodes = [Node.parse(words[i + 1]) for i, word in enumerate(words) if word == "--node"]
+    assert len(nodes) >= 2 and len({node.name for node in nodes}) == len(nodes)
+    assert "Type=oneshot" in service and "OnUnitActiveSec=15min" in timer
+    node_unit = (DEPLOY / "scrapyd.service").read_text(encoding="utf-8")
+    assert re.search(r"^ExecStart=/opt/kgnews/\.venv/bin/scrapyd$", node_unit, re.M)
+    assert re.search(r"^EnvironmentFile=/etc/kgnews/node.env$", node_unit, re.M)
