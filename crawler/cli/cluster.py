@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import click
 
-from crawler.cli.options import db_option, open_archive
+from crawler.cli.options import db_option, open_archive, refuse_missing_file
 from crawler.errors import UserError
 
 _SECRET_SETTINGS = ("KGNEWS_DATABASE_URL",)
@@ -68,12 +69,12 @@ def schedule(
     """Queue crawl jobs on Scrapyd nodes: each source on one node, none twice.
 
     Sources a live run is crawling (on any node) and sources a node has queued are left
-    alone; the rest are shared among the nodes that answer, the same source to the
-    same node while the nodes stay the same. A node that does not answer gets nothing
-    and its sources go to the others. The database (--db) is the archive the nodes
-    write to: they read its URL from their own KGNEWS_DATABASE_URL, never from the job
-    (Scrapyd logs a job's arguments). Exit status 1 if a source could not be queued
-    anywhere.
+    alone; the rest are shared evenly among the nodes that answer (the same plan from any
+    machine). A node that does not answer gets nothing and its sources go to the others.
+    The database (--db) is the archive the nodes write to; they read its URL from their
+    own KGNEWS_DATABASE_URL (Scrapyd logs a job's settings: no password in --setting).
+    Exit status 1 if a source could not be queued anywhere, or a node did not answer in
+    time after being asked to queue a job.
     """
     from crawler.clock import utc_now
     from crawler.cluster.schedule import schedule as run
@@ -93,6 +94,12 @@ def schedule(
     chosen = [source.key for source in registry.select(list(keys))]
     fields = [("sources", sources_file)] if sources_file else []
     fields += [("setting", _setting(text)) for text in settings]
+    if not (db or os.environ.get("KGNEWS_DATABASE_URL")):
+        raise UserError(
+            "schedule needs the nodes' archive: give --db (or KGNEWS_DATABASE_URL), the "
+            "database the nodes write to"
+        )
+    refuse_missing_file(db)  # a mistyped path would be an archive of no node's
     engine = open_archive(db, migrate_if_empty=True)  # one migration, before any node writes
     try:
         outcome = run(engine, parsed, chosen, utc_now(), fields, timeout=timeout)
@@ -101,12 +108,21 @@ def schedule(
     for name, job, queued in outcome.queued:
         click.echo(f"{name}: queued job {job}: {', '.join(queued)}")
     for key, lock in sorted(outcome.busy.items()):
-        click.echo(f"{key}: already being crawled (run {lock.run_id} on {lock.host})")
+        where = lock.node or lock.host.split("#")[0]
+        click.echo(f"{key}: already being crawled (run {lock.run_id} on {where})")
     for key, name in sorted(outcome.pending.items()):
         if key in chosen:
             click.echo(f"{key}: already queued on {name}")
     for name, reason in sorted(outcome.down.items()):
         click.echo(f"kgnews: warning: node {name} got nothing: {reason}", err=True)
+    for name, unsure in sorted(outcome.unsure.items()):
+        click.echo(
+            f"kgnews: warning: node {name} may have queued {', '.join(unsure)}; they are not "
+            "given to another node this time",
+            err=True,
+        )
+    if outcome.unsure and not outcome.unplaced:
+        sys.exit(1)
     if outcome.unplaced:
         click.echo(
             f"kgnews: error: no node took {', '.join(outcome.unplaced)}: "
@@ -117,19 +133,27 @@ def schedule(
 
 
 def _setting(text: str) -> str:
-    from sqlalchemy.engine import make_url
-
     name, equals, value = text.partition("=")
-    if not equals or not name.strip():
+    name = name.strip()
+    if not equals or not name:
         raise UserError(f"--setting takes NAME=VALUE, not {text!r}")
-    if name.strip() in _SECRET_SETTINGS:
-        try:
-            password = make_url(value).password
-        except ValueError:
-            password = None
-        if password:
-            raise UserError(
-                f"--setting {name}= holds a password, and Scrapyd logs a job's settings: "
-                "give each node its KGNEWS_DATABASE_URL in its environment instead"
-            )
-    return f"{name.strip()}={value}"
+    if name == "KGNEWS_NODE":
+        raise UserError("--setting KGNEWS_NODE: each node's name comes from its --node")
+    if name in _SECRET_SETTINGS and _has_password(value):
+        raise UserError(
+            f"--setting {name}= holds a password, and Scrapyd logs a job's settings: "
+            "give each node its KGNEWS_DATABASE_URL in its environment instead"
+        )
+    return f"{name}={value}"
+
+
+def _has_password(value: str) -> bool:
+    """A password in a database URL, or what might be one in a URL that does not parse."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        url = make_url(value)
+    except (ArgumentError, ValueError):
+        return "@" in value or "password" in value.lower()
+    return bool(url.password) or any(key.lower() == "password" for key in url.query)

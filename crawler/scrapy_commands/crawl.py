@@ -2,6 +2,8 @@
 
 - A mistake in the arguments (an unknown source, a sources file that does not load) is one
   line, `kgnews: error: …`, exit status 2, before anything is crawled.
+- A job on a crawl node (KGNEWS_NODE set) with no archive named, or a node name unfit
+  for a folder, is refused the same way (crawler.cluster.names).
 - A source that could not be reached at all makes the exit status 1, as in `kgnews crawl`
   (Scrapy's own exits 0 whatever the spider met).
 """
@@ -9,10 +11,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
 
+from crawler.cluster.names import node_job_problem
 from crawler.crawl import result_of
 from crawler.errors import UserError
 from crawler.spiders.news import NewsSpider
@@ -24,7 +28,15 @@ class Command(ScrapyCrawl):
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
         if args == [NewsSpider.name]:  # before Scrapy starts (and logs): mistakes first
+            assert self.settings is not None
+            problem = node_job_problem(
+                self.settings.get("KGNEWS_NODE"),
+                self.settings.get("KGNEWS_DATABASE_URL"),
+                os.environ,
+            )
             try:
+                if problem:
+                    raise UserError(problem)
                 self.keys = _source_keys(opts.spargs)
             except UserError as exc:
                 sys.stderr.write(f"kgnews: error: {exc}\n")
