@@ -20,7 +20,7 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from crawler.cluster.assign import assign
-from crawler.cluster.scrapyd import Node, NodeError, Scrapyd
+from crawler.cluster.scrapyd import ALL_SOURCES, Node, NodeError, NodeTimeout, Scrapyd
 from crawler.store.runs import HeldLock, Holder, held_locks
 
 PROJECT = "kgnews"
@@ -40,6 +40,10 @@ class Outcome:
     """Node name → why it got nothing (it did not answer, or refused the job)."""
     unplaced: list[str] = field(default_factory=list)
     """Sources no node took."""
+    unsure: dict[str, list[str]] = field(default_factory=dict)
+    """Node name → the sources of a job it took too long to answer for: it may have
+    queued them, so they are not given to another node (a lock would keep a second job
+    off them anyway, but it would be a job for nothing)."""
 
 
 def schedule(
@@ -65,6 +69,9 @@ def schedule(
             outcome.down[node.name] = str(exc)
             continue
         live[node.name] = client
+    for key, name in list(outcome.pending.items()):
+        if key == ALL_SOURCES:  # a job of every source is queued there
+            outcome.pending = dict.fromkeys(sources, name)
     free: list[str] = []
     for key in sources:
         if key in locks:
@@ -80,6 +87,11 @@ def schedule(
             fields = [("source", ",".join(keys)), ("setting", f"KGNEWS_NODE={name}"), *job_fields]
             try:
                 job = live[name].schedule(project, SPIDER, fields)
+            except NodeTimeout as exc:
+                outcome.down[name] = str(exc)
+                outcome.unsure[name] = keys
+                del live[name]
+                continue
             except NodeError as exc:  # its share goes to the others
                 outcome.down[name] = str(exc)
                 del live[name]

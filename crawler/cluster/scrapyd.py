@@ -12,14 +12,34 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.error import HTTPError, URLError
 from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
-from urllib.request import Request, urlopen
+from urllib.request import HTTPRedirectHandler, Request, build_opener
+
+from crawler.cluster.names import check_node_name
 
 TIMEOUT_S = 10.0
-_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
+DEFAULT_PORT = 6800
 
 
 class NodeError(Exception):
     """The node did not answer, or refused: the message says which and why."""
+
+
+class NodeTimeout(NodeError):
+    """The node took longer than the timeout: what was asked may have been done."""
+
+
+ALL_SOURCES = "*"
+"""In pending_sources: a queued job that names no source (it crawls them all)."""
+
+
+class _NoRedirects(HTTPRedirectHandler):
+    """Scrapyd's API never redirects: following one would send the password elsewhere."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = build_opener(_NoRedirects)
 
 
 @dataclass(frozen=True)
@@ -43,15 +63,13 @@ class Node:
         if parts.scheme not in ("http", "https") or not parts.hostname or port == -1:
             shown = text.replace(f":{parts.password}@", ":***@") if parts.password else text
             raise ValueError(f"{shown!r} is not a Scrapyd URL (http://HOST:PORT, or NAME=URL)")
-        if not name:
-            name = f"{parts.hostname}-{port or 6800}".replace(":", "-")
-        if not _NAME.fullmatch(name):
-            raise ValueError(
-                f"node name {name!r} may hold only letters, digits, '.', '_' and '-' "
-                "(it names the node's WARC folder)"
-            )
+        port = port or DEFAULT_PORT
+        if name:
+            check_node_name(name)
+        else:  # host and port, made fit for a folder name
+            name = re.sub(r"[^A-Za-z0-9._-]+", "-", f"{parts.hostname}-{port}").strip("-.")
         host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
-        netloc = host if port is None else f"{host}:{port}"
+        netloc = f"{host}:{port}"
         plain = urlunsplit((parts.scheme, netloc, parts.path.rstrip("/") + "/", "", ""))
         credentials: tuple[str, str] | None = _from_netrc(parts.hostname)
         if parts.username is not None:
@@ -83,13 +101,18 @@ class Scrapyd:
         jobs = self._call("listjobs.json?" + urlencode({"project": project}), missing_ok=True)
         keys: set[str] = set()
         for job in jobs.get("pending", []):
-            if job.get("spider") == spider:
-                keys.update(k for k in str(job.get("args", {}).get("source", "")).split(",") if k)
+            if job.get("spider") != spider:
+                continue
+            named = [k for k in str(job.get("args", {}).get("source", "")).split(",") if k]
+            keys.update(named or [ALL_SOURCES])
         return keys
 
     def schedule(self, project: str, spider: str, fields: list[tuple[str, str]]) -> str:
         body = urlencode([("project", project), ("spider", spider), *fields]).encode()
-        return str(self._call("schedule.json", body)["jobid"])
+        job = self._call("schedule.json", body).get("jobid")
+        if not job:
+            raise NodeError(f"{self.node.url}: answered without a job id: is this Scrapyd?")
+        return str(job)
 
     def _call(self, path: str, body: bytes | None = None, missing_ok: bool = False) -> Any:
         headers = {"Accept": "application/json"}
@@ -98,12 +121,14 @@ class Scrapyd:
             headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
         request = Request(self.node.url + path, data=body, headers=headers)
         try:
-            with urlopen(request, timeout=self.timeout) as response:
+            with _OPENER.open(request, timeout=self.timeout) as response:
                 answer = json.loads(response.read().decode("utf-8"))
         except HTTPError as exc:
             raise NodeError(f"{self.node.url}: HTTP {exc.code} {exc.reason}") from None
         except (URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
+            if isinstance(reason, TimeoutError):
+                raise NodeTimeout(f"{self.node.url}: no answer in {self.timeout:g} s") from None
             raise NodeError(f"{self.node.url}: {reason}") from None
         except ValueError:
             raise NodeError(f"{self.node.url}: the answer is not JSON: is this Scrapyd?") from None
