@@ -10,9 +10,11 @@ so this works across processes on SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import socket
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -35,7 +37,23 @@ class Holder:
 
     @classmethod
     def this_process(cls) -> Holder:
-        return cls(socket.gethostname(), os.getpid())
+        return cls(host_identity(), os.getpid())
+
+
+def host_identity() -> str:
+    """This machine as far as its process IDs go: the host name and, where Linux tells,
+    a tag of its boot and PID namespace. Two containers that share a host name, or one
+    host before and after a reboot, are different places for a PID: a lock of one is
+    never judged by the other's processes."""
+    name = socket.gethostname()
+    parts = []
+    with suppress(OSError):
+        parts.append(Path("/proc/sys/kernel/random/boot_id").read_text(encoding="ascii"))
+    with suppress(OSError):
+        parts.append(str(Path("/proc/self/ns/pid").readlink()))
+    if not parts:
+        return name
+    return f"{name}#{hashlib.sha256(' '.join(parts).encode()).hexdigest()[:8]}"
 
 
 @dataclass(frozen=True)
@@ -110,16 +128,19 @@ class HeldLock:
     run_id: int
     host: str
     pid: int
+    node: str | None
+    """The crawl node of the run holding it (crawl_runs.node)."""
 
 
 def held_locks(engine: Engine, now: datetime, me: Holder) -> dict[str, HeldLock]:
     """The sources a live run is crawling now. A lock whose holder is gone (the rule
     above) is left out: the next run to ask for its source takes it over."""
+    query = select(CrawlLock, CrawlRun.node).join(CrawlRun, CrawlRun.id == CrawlLock.crawl_run_id)
     with database_errors(engine.url), Session(engine) as session:
-        locks = list(session.scalars(select(CrawlLock)))
+        locks = [(row[0], row[1]) for row in session.execute(query)]
     return {
-        lock.source_key: HeldLock(lock.source_key, lock.crawl_run_id, lock.host, lock.pid)
-        for lock in locks
+        lock.source_key: HeldLock(lock.source_key, lock.crawl_run_id, lock.host, lock.pid, node)
+        for lock, node in locks
         if _alive(lock, now, me)
     }
 
