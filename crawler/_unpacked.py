@@ -11,25 +11,37 @@ extraction workers) never see half a copy. Stdlib only: this runs before anythin
 
 from __future__ import annotations
 
-import hashlib
 import os
-import shutil
-import tempfile
-import zipfile
 from pathlib import Path
 
 
 def unpacked(path: list[str]) -> list[str]:
     """The package's search path: unchanged for a package on disk, else the unpacked copy's."""
     folder = Path(path[0])
+    if folder.is_dir():  # the usual case, and all it costs
+        return path
     archive = _archive_of(folder)
     if archive is None:
         return path
-    data = archive.read_bytes()
-    target = cache_dir() / hashlib.sha256(data).hexdigest()[:20]
+    import hashlib
+
+    cache = cache_dir()
+    _own_folder(cache)
+    target = cache / hashlib.sha256(archive.read_bytes()).hexdigest()[:20]
     if not (target / folder.name / "__init__.py").is_file():
         _unpack(archive, target)
     return [str(target / folder.name)]
+
+
+def _own_folder(cache: Path) -> None:
+    """The cache is this user's alone: code found in it is run."""
+    cache.mkdir(parents=True, exist_ok=True, mode=0o700)
+    info = cache.stat()
+    if info.st_uid != os.getuid() or info.st_mode & 0o022:
+        raise ImportError(
+            f"kgnews: the egg cache {cache} must belong to this user and be writable by no "
+            "other (set KGNEWS_EGG_CACHE to a folder of the node's own)"
+        )
 
 
 def cache_dir() -> Path:
@@ -42,8 +54,8 @@ def cache_dir() -> Path:
 
 def _archive_of(folder: Path) -> Path | None:
     """The zip file the folder is inside, if it is inside one."""
-    if folder.is_dir():
-        return None
+    import zipfile
+
     for parent in folder.parents:
         if parent.is_file():
             return parent if zipfile.is_zipfile(parent) else None
@@ -51,7 +63,10 @@ def _archive_of(folder: Path) -> Path | None:
 
 
 def _unpack(archive: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
+    import shutil
+    import tempfile
+    import zipfile
+
     work = Path(tempfile.mkdtemp(prefix=".unpacking-", dir=target.parent))
     try:
         with zipfile.ZipFile(archive) as egg:

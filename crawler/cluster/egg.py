@@ -63,7 +63,8 @@ def build_egg(target: Path) -> Egg:
         "EGG-INFO/not-zip-safe": "\n",  # it reads its data as files (crawler._unpacked)
     }
     target.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as egg:
+    partial = target.with_name(f".{target.name}.partial")
+    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as egg:
         for name, text in metadata.items():
             egg.writestr(zipfile.ZipInfo(name, _STAMP), text)
         for name, file in entries:
@@ -71,12 +72,16 @@ def build_egg(target: Path) -> Egg:
             info.external_attr = 0o644 << 16
             info.compress_type = zipfile.ZIP_DEFLATED
             egg.writestr(info, file.read_bytes())
-    digest = hashlib.sha256(target.read_bytes()).hexdigest()
+    digest = hashlib.sha256(partial.read_bytes()).hexdigest()
+    partial.replace(target)  # a deploy never picks up half an egg
     return Egg(target, len(entries), digest)
 
 
 def _files(folder: Path) -> Iterator[Path]:
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder)
-        if path.is_file() and not _LEFT_OUT & set(relative.parts) and path.suffix != ".pyc":
+        hidden = any(part.startswith(".") for part in relative.parts)  # editors', tools'
+        if path.is_file() and not hidden and not _LEFT_OUT & set(relative.parts):
+            if path.suffix == ".pyc":
+                continue
             yield path

@@ -61,3 +61,18 @@ def test_kgnews_runs_from_the_egg_alone(tmp_path: Path) -> None:
 
 def test_egg_into_a_folder_is_one_line(tmp_path: Path) -> None:
     assert_user_error(run_kgnews("egg", "-o", str(tmp_path)), "is a directory")
+
+
+def test_an_egg_cache_others_may_write_to_is_refused(tmp_path: Path) -> None:
+    """Code found in the cache is run: a folder another user could plant it in is not used."""
+    egg = build_egg(tmp_path / "kgnews.egg")
+    python = node_python(tmp_path)
+    cache = tmp_path / "shared-cache"
+    cache.mkdir()
+    cache.chmod(0o777)
+    env = {"KGNEWS_EGG_CACHE": str(cache), "HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    ran = subprocess.run([str(python), "-c", FROM_THE_EGG, str(egg.path), "sqlite://"], env=env,
+                         capture_output=True, text=True, check=False)  # fmt: skip
+    assert ran.returncode != 0
+    assert "must belong to this user and be writable by no other" in ran.stderr
+    assert list(cache.iterdir()) == []
