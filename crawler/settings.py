@@ -79,14 +79,14 @@ KGNEWS_DATABASE_URL = None
 # Raw responses in WARC files (crawler.capture): a directory, "" for none, or unset for
 # $KGNEWS_WARC_DIR (a crawl node's environment, docs/scaling.md), else beside the SQLite
 # file (archive.sqlite3 → archive-warc/), else ./kgnews-warc.
-KGNEWS_WARC_DIR = os.environ.get("KGNEWS_WARC_DIR")
+KGNEWS_WARC_DIR = os.environ.get("KGNEWS_WARC_DIR") or None  # (empty: unset, not "no WARC")
 KGNEWS_WARC_MAX_BYTES = 1024**3  # a file rotates past 1 GiB
 
 # A crawl node's name (docs/scaling.md): `kgnews schedule` gives each Scrapyd job its
 # node's (else $KGNEWS_NODE). It goes into crawl_runs.node, and the node's WARC files
 # into a folder of that name inside the WARC directory, which the records' places
 # name: folders gathered from every node under one directory are one archive's.
-KGNEWS_NODE = os.environ.get("KGNEWS_NODE")
+KGNEWS_NODE = os.environ.get("KGNEWS_NODE") or None
 
 # A database that goes away mid-crawl (crawler.pipelines): each write is tried again with
 # backoff for this long; then the crawl stops and says so (what was not written is

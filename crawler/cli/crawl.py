@@ -42,7 +42,8 @@ from crawler.frontier import RECHECK_MODES
 @click.option(
     "--warc-dir",
     metavar="DIR",
-    help="Keep raw pages in WARC files here [default: beside the SQLite file, else ./kgnews-warc].",
+    help="Keep raw pages in WARC files here [default: $KGNEWS_WARC_DIR, else beside the "
+    "SQLite file, else ./kgnews-warc].",
 )
 @click.option("--no-warc", is_flag=True, help="Do not keep raw pages.")
 @click.option("--max-pages", type=click.IntRange(min=1), help="End the run after N pages.")

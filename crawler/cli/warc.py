@@ -117,7 +117,7 @@ def index(warc_dir: str | None, output: str | None, db: str | None) -> None:
 
     directory = resolve_warc_dir(warc_dir, resolve_url(db))
     target = Path(output) if output else directory / "index.cdxj"
-    files = sorted(str(p) for p in directory.rglob("*.warc.gz"))  # nodes: a folder each
+    files = sorted(str(p) for p in _warc_files(directory))
     if not files:
         raise UserError(f"{directory} holds no .warc.gz files")
     partial = target.with_name(target.name + ".partial")
@@ -130,3 +130,13 @@ def index(warc_dir: str | None, output: str | None, db: str | None) -> None:
         raise UserError(f"cannot write {target}: {exc.strerror}") from None
     lines = sum(1 for _ in target.open(encoding="utf-8"))
     click.echo(f"{target}: {lines} records from {len(files)} WARC files")
+
+
+def _warc_files(directory: Path) -> list[Path]:
+    """The WARC files in `directory` and in its folders one level down (a crawl node's
+    each, docs/scaling.md; a folder linked in is followed), never deeper."""
+    found = list(directory.glob("*.warc.gz"))
+    for folder in sorted(directory.iterdir()):
+        if folder.is_dir() and not folder.name.startswith("."):
+            found.extend(folder.glob("*.warc.gz"))
+    return found

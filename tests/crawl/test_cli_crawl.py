@@ -220,3 +220,20 @@ def test_a_threshold_that_is_not_a_number_is_refused_before_crawling(tmp_path: P
         requests = list(server.requests)
     assert_user_error(result, "KGNEWS_HEALTH_SHRINK_FACTOR='half'", "not a number")
     assert requests == [] and not db.exists()
+
+
+def test_the_warc_folder_from_the_environment_and_an_empty_one_is_no_opt_out(
+    tmp_path: Path,
+) -> None:
+    """KGNEWS_WARC_DIR (a crawl node's environment) names the folder; set but empty, it is
+    as if unset: raw pages are still kept (only --no-warc drops them)."""
+    chosen = tmp_path / "chosen-warc"
+    with serving(SITE) as (server,):
+        sources = user_sources_file(tmp_path, server.origin)
+        for name, value in (("chosen", str(chosen)), ("empty", "")):
+            db = tmp_path / f"{name}.sqlite3"
+            result = run_kgnews("crawl", "--sources", str(sources), "--db", str(db), *FAST,
+                                env={"KGNEWS_WARC_DIR": value})  # fmt: skip
+            assert result.returncode == 0, result.stderr
+    assert list(chosen.glob("*.warc.gz"))
+    assert list((tmp_path / "empty-warc").glob("*.warc.gz"))  # the default, beside the file

@@ -273,3 +273,36 @@ def test_a_full_disk_stops_the_crawl_and_nothing_points_at_unwritten_records(
             == 0
         )
         assert session.scalar(select(func.count()).select_from(ArticleVersion)) == 0
+
+
+@pytest_twisted.inlineCallbacks
+def test_a_crawl_nodes_records_live_in_its_own_folder_and_the_gathered_folders_index(
+    archive: Engine, db_url: str, tmp_path: Path
+) -> None:
+    """KGNEWS_NODE (docs/scaling.md): files in WARC_DIR/NODE/, places that name it, and an
+    index and a check over a directory that gathers node folders (linked in, here)."""
+    warc_dir = tmp_path / "node-warc"
+    with serving(site_copy(tmp_path)) as (server,):
+        sources = user_sources(SITE / "sources.toml.in", server.origin)
+        yield crawl(sources, db_url, FixedClock(T1),
+                    {"KGNEWS_WARC_DIR": str(warc_dir), "KGNEWS_NODE": "node-a"})  # fmt: skip
+    with Session(archive) as session:
+        places = set(session.scalars(select(Fetch.warc_file).where(Fetch.warc_file.is_not(None))))
+        (run,) = session.scalars(select(CrawlRun))
+        assert run.node == "node-a"
+    assert places and all(place.startswith("node-a/kgnews-run") for place in places)
+    assert not list(warc_dir.glob("*.warc.gz"))  # nothing outside the node's folder
+    gathered = tmp_path / "gathered"
+    gathered.mkdir()
+    (gathered / "node-a").symlink_to(warc_dir / "node-a")
+    (gathered / "node-a" / "old" / "deeper").mkdir(parents=True)  # not a node: left out
+    shutil.copy(
+        next((warc_dir / "node-a").glob("*.warc.gz")), gathered / "node-a" / "old" / "deeper"
+    )
+    result = run_kgnews("warc", "index", "--warc-dir", str(gathered), "--db", db_url)
+    assert result.returncode == 0, result.stderr
+    lines = (gathered / "index.cdxj").read_text().splitlines()
+    filenames = {line.split('"filename": "')[1].split('"')[0] for line in lines}
+    assert filenames == places  # the linked folder's files, and not the nested copy
+    verified = run_kgnews("verify", "--warc", "--warc-dir", str(gathered), "--db", db_url)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
