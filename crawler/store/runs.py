@@ -14,7 +14,6 @@ import hashlib
 import os
 import socket
 from collections.abc import Sequence
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -42,18 +41,35 @@ class Holder:
 
 def host_identity() -> str:
     """This machine as far as its process IDs go: the host name and, where Linux tells,
-    a tag of its boot and PID namespace. Two containers that share a host name, or one
-    host before and after a reboot, are different places for a PID: a lock of one is
-    never judged by the other's processes."""
+    `#BOOT.PIDNS`, short tags of its boot and of its PID namespace. Two containers that
+    share a host name are different places for a PID: a lock of one is never judged by
+    the other's processes. A lock of an earlier boot of this host holds nothing."""
     name = socket.gethostname()
-    parts = []
-    with suppress(OSError):
-        parts.append(Path("/proc/sys/kernel/random/boot_id").read_text(encoding="ascii"))
-    with suppress(OSError):
-        parts.append(str(Path("/proc/self/ns/pid").readlink()))
-    if not parts:
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text(encoding="ascii")
+        namespace = str(Path("/proc/self/ns/pid").readlink())
+    except OSError:  # not Linux: the name alone
         return name
-    return f"{name}#{hashlib.sha256(' '.join(parts).encode()).hexdigest()[:8]}"
+    tags = [hashlib.sha256(text.encode()).hexdigest()[:8] for text in (boot, namespace)]
+    return f"{name}#{'.'.join(tags)}"
+
+
+def _same_place(theirs: str, mine: str) -> bool | None:
+    """True: this host as it runs now; False: another machine or container; None: this
+    host in an earlier boot (every process of it is gone)."""
+    if theirs == mine:
+        return True
+    their_name, _, their_tag = theirs.partition("#")
+    my_name, _, my_tag = mine.partition("#")
+    if their_name != my_name:
+        return False
+    if not their_tag:  # written by a kgnews before the tags: judged by its PID, as it was
+        return True
+    their_boot, _, their_ns = their_tag.partition(".")
+    my_boot, _, my_ns = my_tag.partition(".")
+    if their_ns == my_ns and their_boot != my_boot:
+        return None
+    return False
 
 
 @dataclass(frozen=True)
@@ -148,7 +164,10 @@ def held_locks(engine: Engine, now: datetime, me: Holder) -> dict[str, HeldLock]
 def _alive(lock: CrawlLock, now: datetime, me: Holder) -> bool:
     if now - lock.heartbeat_at > STALE_AFTER:
         return False
-    if lock.host != me.host:
+    place = _same_place(lock.host, me.host)
+    if place is None:
+        return False  # this host before a reboot
+    if not place:
         return True  # another machine, and a fresh heartbeat
     return lock.pid != me.pid and _process_exists(lock.pid)
 

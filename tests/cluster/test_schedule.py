@@ -53,13 +53,24 @@ def test_a_lock_is_held_only_while_its_process_lives(archive: Engine) -> None:
             session.add(CrawlLock(source_key=key, crawl_run_id=run.id, host=host, pid=pid,
                                   acquired_at=now, heartbeat_at=beat))  # fmt: skip
         session.commit()
+        run_id = run.id
     me = Holder(here, os.getpid())
     assert set(held_locks(archive, now, me)) == {"a", "b"}
+    name, _, tag = here.partition("#")
+    if tag:  # (Linux) locks this host wrote before a reboot, and before the tags existed
+        namespace = tag.partition(".")[2]
+        with Session(archive) as session:
+            for key, host in (("d", f"{name}#00000000.{namespace}"), ("e", name)):
+                session.add(CrawlLock(source_key=key, crawl_run_id=run_id, host=host,
+                                      pid=child.pid, acquired_at=now, heartbeat_at=now))  # fmt: skip
+            session.commit()
+        # An earlier boot holds nothing; an untagged lock is judged by its PID, alive here.
+        assert set(held_locks(archive, now, me)) == {"a", "b", "e"}
     assert child.stdin is not None
     child.stdin.close()
     os.waitid(os.P_PID, child.pid, os.WEXITED | os.WNOWAIT)  # it has ended, not reaped: a zombie
     try:
-        assert set(held_locks(archive, now, me)) == {"b"}
+        assert set(held_locks(archive, now, me)) == {"b"}  # (and "e": its PID is gone)
     finally:
         child.wait()
 
@@ -167,6 +178,7 @@ def test_no_node_up_is_exit_1_and_the_archive_is_ready_for_the_nodes(tmp_path: P
         (["--node", "a=http://x:1", "--node", "a=http://y:1"], "--node names must differ"),
         (["--node", "a/b=http://x:1"], "node name 'a/b' must start with a letter"),
         (["--node", "..=http://x:1"], "node name '..' must start with a letter"),
+        (["--node", f"http://{'h' * 70}:1"], "must start with a letter or digit and hold only"),
         (["--node", "http://kgnews:secret@x:99999"], "'http://kgnews:***@x:99999' is not a"),
         (["--node", "http://x:1", "--setting", "DOWNLOAD_DELAY"], "--setting takes NAME=VALUE"),
         (
