@@ -39,7 +39,8 @@ def egg(output: str) -> None:
 @click.option(
     "--node", "nodes", metavar="URL", multiple=True, required=True,
     help="A Scrapyd node, http://HOST:6800 or NAME=http://HOST:6800 (NAME names its WARC "
-    "folder and its runs; default HOST-PORT). Repeat for each node.",
+    "folder and its runs: letters, digits, '.', '_', '-'; default HOST-PORT; a URL "
+    "without a port means 6800, or 443 for https). Repeat for each node.",
 )  # fmt: skip
 @click.option(
     "--source", "keys", metavar="KEY", multiple=True,
@@ -114,6 +115,8 @@ def schedule(
         if key in chosen:
             click.echo(f"{key}: already queued on {name}")
     for name, reason in sorted(outcome.down.items()):
+        if name in outcome.unsure:
+            continue  # said below
         click.echo(f"kgnews: warning: node {name} got nothing: {reason}", err=True)
     for name, unsure in sorted(outcome.unsure.items()):
         click.echo(

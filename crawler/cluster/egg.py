@@ -64,16 +64,20 @@ def build_egg(target: Path) -> Egg:
     }
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.partial")
-    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as egg:
-        for name, text in metadata.items():
-            egg.writestr(zipfile.ZipInfo(name, _STAMP), text)
-        for name, file in entries:
-            info = zipfile.ZipInfo(name, _STAMP)
-            info.external_attr = 0o644 << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
-            egg.writestr(info, file.read_bytes())
-    digest = hashlib.sha256(partial.read_bytes()).hexdigest()
-    partial.replace(target)  # a deploy never picks up half an egg
+    try:
+        with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as egg:
+            for name, text in metadata.items():
+                egg.writestr(zipfile.ZipInfo(name, _STAMP), text)
+            for name, file in entries:
+                info = zipfile.ZipInfo(name, _STAMP)
+                info.external_attr = 0o644 << 16
+                info.compress_type = zipfile.ZIP_DEFLATED
+                egg.writestr(info, file.read_bytes())
+        digest = hashlib.sha256(partial.read_bytes()).hexdigest()
+        partial.replace(target)  # a deploy never picks up half an egg
+    except BaseException:
+        partial.unlink(missing_ok=True)  # no half egg left behind
+        raise
     return Egg(target, len(entries), digest)
 
 

@@ -63,11 +63,10 @@ class Node:
         if parts.scheme not in ("http", "https") or not parts.hostname or port == -1:
             shown = text.replace(f":{parts.password}@", ":***@") if parts.password else text
             raise ValueError(f"{shown!r} is not a Scrapyd URL (http://HOST:PORT, or NAME=URL)")
-        port = port or DEFAULT_PORT
-        if name:
-            check_node_name(name)
-        else:  # host and port, made fit for a folder name
+        port = port or (DEFAULT_PORT if parts.scheme == "http" else 443)
+        if not name:  # host and port, made fit for a folder name
             name = re.sub(r"[^A-Za-z0-9._-]+", "-", f"{parts.hostname}-{port}").strip("-.")
+        check_node_name(name)
         host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
         netloc = f"{host}:{port}"
         plain = urlunsplit((parts.scheme, netloc, parts.path.rstrip("/") + "/", "", ""))
