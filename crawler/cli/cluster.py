@@ -124,14 +124,13 @@ def schedule(
             "given to another node this time",
             err=True,
         )
-    if outcome.unsure and not outcome.unplaced:
-        sys.exit(1)
     if outcome.unplaced:
         click.echo(
             f"kgnews: error: no node took {', '.join(outcome.unplaced)}: "
             "check that the nodes are up and the project is deployed (kgnews egg)",
             err=True,
         )
+    if outcome.unplaced or outcome.unsure:
         sys.exit(1)
 
 

@@ -56,7 +56,7 @@ def schedule(
     timeout: float | None = None,
 ) -> Outcome:
     """Queue a job on each node for its share of `sources` (see the module docstring)."""
-    outcome = Outcome(busy={})
+    outcome = Outcome()
     locks = held_locks(engine, now, Holder.this_process())
     live: dict[str, Scrapyd] = {}
     for node in nodes:
