@@ -39,30 +39,12 @@ SELECT v.version, v.fetched_at, v.title, v.word_count, v.chars_added, v.chars_re
 
 -- name: edited_late
 -- Articles edited more than 24 hours after they were published (with the first such edit).
--- (The edits are found first, on the versions' own index; CROSS JOIN and the unary + keep
--- SQLite's planner on that index rather than a walk of every article.)
--- dialect: sqlite
-SELECT s.key AS source, a.url, a.published_at, e.first_late_edit
-  FROM (SELECT v.article_id, min(v.fetched_at) AS first_late_edit
-          FROM article_versions v CROSS JOIN articles a
-         WHERE a.id = v.article_id AND v.version > 1 AND a.published_at IS NOT NULL
-           AND (julianday(v.fetched_at) - julianday(a.published_at)) * 24 > 24
-         GROUP BY +v.article_id) e
+-- (late_edits holds that first edit, kept by the database as versions are written.)
+SELECT s.key AS source, a.url, a.published_at, e.first_late_edit_at AS first_late_edit
+  FROM late_edits e
   JOIN articles a ON a.id = e.article_id
   JOIN sources s ON s.id = a.source_id
- ORDER BY e.first_late_edit DESC;
-
--- name: edited_late
--- dialect: postgresql
-SELECT s.key AS source, a.url, a.published_at, e.first_late_edit
-  FROM (SELECT v.article_id, min(v.fetched_at) AS first_late_edit
-          FROM article_versions v JOIN articles a ON a.id = v.article_id
-         WHERE v.version > 1 AND a.published_at IS NOT NULL
-           AND v.fetched_at - a.published_at > INTERVAL '24 hours'
-         GROUP BY v.article_id) e
-  JOIN articles a ON a.id = e.article_id
-  JOIN sources s ON s.id = a.source_id
- ORDER BY e.first_late_edit DESC;
+ ORDER BY e.first_late_edit_at DESC, a.id;
 
 
 -- name: title_changes
@@ -172,18 +154,9 @@ SELECT id, started_at, status, round(extract(epoch FROM finished_at - started_at
 
 
 -- name: top_authors
--- Authors with the most articles (current versions).
--- dialect: sqlite
-SELECT author.value AS author, count(*) AS articles
-  FROM latest_versions v, json_each(v.authors) AS author
- GROUP BY author.value
- ORDER BY articles DESC, author
- LIMIT 20;
-
--- name: top_authors
--- dialect: postgresql
+-- Authors with the most articles (current versions; current_authors lists their authors).
 SELECT author, count(*) AS articles
-  FROM latest_versions v, jsonb_array_elements_text(v.authors) AS author
+  FROM current_authors
  GROUP BY author
  ORDER BY articles DESC, author
  LIMIT 20;

@@ -19,7 +19,7 @@ from sqlalchemy import Engine, event, func, select, text
 from crawler.errors import UserError
 from crawler.store.engine import database_errors, make_engine, resolve_url
 from crawler.store.migrate import upgrade
-from crawler.store.models import Base
+from crawler.store.models import SUMMARY_TABLES, Base
 
 CHUNK = 2000
 
@@ -71,6 +71,8 @@ def _fill(source: Engine, engine: Engine, progress: Callable[[str, int], None]) 
                 select(table).order_by(*table.primary_key.columns)
             )
             copied = 0
+            if table.name in SUMMARY_TABLES:  # its triggers filled it from the rows copied
+                writing.execute(table.delete())  # before it; the source's rows are the truth
             for chunk in rows.partitions():
                 writing.execute(table.insert(), [dict(row._mapping) for row in chunk])
                 copied += len(chunk)

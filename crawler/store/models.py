@@ -134,6 +134,33 @@ class ArticleVersion(Base):
     """Whether the title differs from the version before."""
 
 
+class CurrentAuthor(Base):
+    """One author of an article's current version. Kept by triggers (migration 0011)
+    whenever the current version changes; `top_authors` counts these rows."""
+
+    __tablename__ = "current_authors"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    """The author's place in the version's list, from 0."""
+    author: Mapped[str] = mapped_column(Text)
+
+
+class LateEdit(Base):
+    """An article edited more than 24 hours after its published_at, with the time of the
+    first such edit. Kept by triggers (migration 0011); `edited_late` reads it."""
+
+    __tablename__ = "late_edits"
+    __table_args__ = (Index(None, "first_late_edit_at"),)
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), primary_key=True)
+    first_late_edit_at: Mapped[datetime]
+
+
+# Filled by the database's own triggers from the tables above; never written by kgnews.
+SUMMARY_TABLES = ("current_authors", "late_edits")
+
+
 class CrawlRun(Base):
     """One run of `kgnews crawl`: when, over which sources, and what it found."""
 

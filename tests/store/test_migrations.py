@@ -17,7 +17,8 @@ from crawler.store.models import Base, is_modelled
 # validators and last change, and crawl_locks (0002, revisits); WARC pointers (0003);
 # what extraction made of each fetch, and source_health (0005); fetch keys (0006);
 # feeds' and sitemaps' validators (0007); an index of fetches by outcome (0008); the search
-# vector split as FTS5 splits (0009).
+# vector split as FTS5 splits (0009); the run's node (0010); two summary tables kept by
+# triggers (0011).
 EXPECTED_COLUMNS = {
     "sources": {"id", "key", "name", "base_url", "language"},
     "discovery_pages": {"url", "etag", "last_modified", "fetched_at"},
@@ -116,6 +117,8 @@ EXPECTED_COLUMNS = {
         "skipped_count",
         "error_count",
     },
+    "current_authors": {"article_id", "position", "author"},
+    "late_edits": {"article_id", "first_late_edit_at"},
 }
 
 
