@@ -27,7 +27,8 @@ def verify(
 
     Each article's versions run 1..n without gaps and the latest is current; no row
     points at a row that is not there; every fetch that archived text names its
-    article; no run is left 'running' by a process that died. With --warc: every WARC
+    article; no run is left 'running' by a process that died; the summary tables
+    (current_authors, late_edits) say what the rows say. With --warc: every WARC
     pointer opens a readable record whose payload hashes to the stored digest (a
     revisit's payload is kept by an earlier record), and every version can be
     extracted again from its page, to the same text where today's extractor made it.

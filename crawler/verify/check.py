@@ -14,6 +14,7 @@ from crawler.store.engine import database_errors
 from crawler.store.models import Source
 from crawler.verify.records import Counted, RulesFor, record_problems
 from crawler.verify.rows import count_rows, row_problems
+from crawler.verify.summaries import summary_problems
 
 
 @dataclass
@@ -42,6 +43,7 @@ def verify(
                 raise UserError(f"source {source!r} is not in the archive")
         checked.rows = count_rows(connection, source_id)
         yield from row_problems(connection, source_id, now)
+        yield from summary_problems(connection, source_id)
         if warc_dir is not None:
             yield from record_problems(
                 engine, connection, warc_dir, source_id, rules_for, checked.warc

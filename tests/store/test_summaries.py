@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from crawler.extract.article import Article
@@ -193,3 +193,26 @@ def test_a_copy_holds_the_same_tables(archive: Engine, tmp_path: Path) -> None:
         assert (authors(copied), late(copied)) == defined(archive)
     finally:
         copied.dispose()
+
+
+def test_verify_names_each_article_whose_summary_rows_are_wrong(archive: Engine) -> None:
+    from crawler.verify.check import verify
+
+    written(archive, STEPS, store_batch)
+    assert list(verify(archive, at(100))) == []
+    with Session(archive) as session:
+        ids = dict(session.execute(select(ArticleRow.url, ArticleRow.id)).all())
+    with archive.begin() as connection:  # as if a trigger had been lost, or bypassed
+        connection.execute(delete(CurrentAuthor).where(CurrentAuthor.article_id == ids[A]))
+        connection.execute(
+            update(LateEdit).where(LateEdit.article_id == ids[B]).values(first_late_edit_at=at(40))
+        )
+        connection.execute(insert(LateEdit).values(article_id=ids[C], first_late_edit_at=at(50)))
+    assert list(verify(archive, at(100))) == [
+        f"article {ids[A]}: current_authors lists [], its current version ['Үсөн']",
+        f"article {ids[B]}: late_edits says first late edit at 2026-06-03T00:00:00+00:00, "
+        "its versions first late edit at 2026-06-01T18:00:00+00:00",
+        f"article {ids[C]}: late_edits says first late edit at 2026-06-03T10:00:00+00:00, "
+        "its versions no late edit",
+    ]
+    assert list(verify(archive, at(100), source="kabar"))  # one source's rows: the same check
