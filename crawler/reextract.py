@@ -17,11 +17,11 @@ from pathlib import Path
 
 from sqlalchemy import Engine, and_, func, select
 
-from crawler.capture.content import ContentError, decode_body
-from crawler.capture.warc import WarcReadError, read_record
+from crawler.capture.content import ContentError
+from crawler.capture.kept import REVISIT, extract_kept
+from crawler.capture.warc import WarcReadError
 from crawler.extract.article import Article as ExtractedArticle
 from crawler.extract.errors import NoArticle
-from crawler.extract.pipeline import MAX_INPUT_BYTES, extract_article
 from crawler.extract.rules import ExtractionRules
 from crawler.pool.workers import WorkerFailed, WorkerPool
 from crawler.store.batch import store_reextractions
@@ -140,7 +140,7 @@ async def _reextract(
     pool = None
     if workers > 0:
         pool = WorkerPool(
-            f"{__name__}:extract_kept", workers, TIMEOUT,
+            f"{extract_kept.__module__}:extract_kept", workers, TIMEOUT,
             expected=tuple(f"{kind.__module__}:{kind.__qualname__}" for kind in _EXPECTED),
         )  # fmt: skip
 
@@ -217,21 +217,6 @@ class _Settled:
                 self.outcome.unchanged += 1
             else:
                 self.outcome.changed.append(page.article_url)
-
-
-REVISIT = "revisit"
-
-
-def extract_kept(
-    path: str, offset: int, rules: ExtractionRules, *, url: str
-) -> ExtractedArticle | str:
-    """The article in the record at `offset` of the WARC file, or REVISIT when the record
-    holds no payload of its own (run in a worker: reading and decoding is work too)."""
-    stored = read_record(Path(path), offset)
-    if stored.record_type == "revisit":
-        return REVISIT
-    body = decode_body(stored.body, stored.header("Content-Encoding"), MAX_INPUT_BYTES)
-    return extract_article(body, url, rules, stored.header("Content-Type"), known_article=True)
 
 
 def _original(engine: Engine, warc_dir: Path, page: KeptPage) -> StoredFetch:

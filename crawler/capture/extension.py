@@ -19,13 +19,13 @@ from scrapy.http import Response
 from scrapy.utils.defer import deferred_from_coro
 from sqlalchemy.exc import SQLAlchemyError
 
+from crawler.capture.place import default_warc_dir
 from crawler.capture.warc import (
     DEFAULT_MAX_BYTES,
     Exchange,
     RecordRef,
     WarcFiles,
     WarcWriteError,
-    default_warc_dir,
     warc_date,
 )
 from crawler.errors import DatabaseError

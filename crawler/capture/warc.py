@@ -26,14 +26,12 @@ from io import BytesIO
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy.engine import URL
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from crawler import __version__
-from crawler.store.engine import sqlite_file
 
 DEFAULT_MAX_BYTES = 1024**3
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -78,14 +76,6 @@ class Exchange:
 
 Lookup = Callable[[str], RecordRef | None]
 """Finds a record already stored with this payload digest (for revisit records)."""
-
-
-def default_warc_dir(db_url: URL) -> Path:
-    """Beside a SQLite archive (news.sqlite3 → news-warc/), else ./kgnews-warc."""
-    if db_url.get_backend_name() == "sqlite" and db_url.database:
-        database = sqlite_file(db_url)
-        return database.with_name(f"{database.stem}-warc")
-    return Path("kgnews-warc").absolute()
 
 
 def safe_name(text: str) -> str:

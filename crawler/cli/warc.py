@@ -25,7 +25,7 @@ def warc_dir_option(function: F) -> F:
 
 
 def resolve_warc_dir(option: str | None, db_url: URL) -> Path:
-    from crawler.capture.warc import default_warc_dir
+    from crawler.capture.place import default_warc_dir
 
     chosen = option or os.environ.get("KGNEWS_WARC_DIR")
     directory = Path(chosen) if chosen else default_warc_dir(db_url)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from crawler.capture.warc import default_warc_dir
+from crawler.capture.place import default_warc_dir
 from crawler.crawl import CrawlResult, CrawlStep, run_crawls
 from crawler.demo import mirrors_dir
 from crawler.demo.edits import Edit, crawls, load_edits
