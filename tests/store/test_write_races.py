@@ -252,4 +252,5 @@ def _until_a_backend_waits_for_a_lock(engine: Engine) -> None:
         for _ in range(100_000):
             if connection.execute(query).scalar():
                 return
+            connection.rollback()  # the view is read once per transaction: a new one each time
     raise AssertionError("the second writer never waited for the first")
