@@ -18,8 +18,7 @@ from pathlib import Path
 from sqlalchemy import Engine, and_, func, select
 
 from crawler.capture.content import ContentError
-from crawler.capture.kept import REVISIT, extract_kept
-from crawler.capture.warc import WarcReadError
+from crawler.capture.warc import REVISIT, WarcReadError
 from crawler.extract.article import Article as ExtractedArticle
 from crawler.extract.errors import NoArticle
 from crawler.extract.rules import ExtractionRules
@@ -122,6 +121,7 @@ def reextract(
 
 Extracted = ExtractedArticle | str
 """A page's article, or why there is none (one line, with the record's place)."""
+KEPT = "crawler.capture.kept:extract_kept"  # imported by the workers; here only without them
 IN_FLIGHT = 4  # pages per worker handed out ahead of the one being stored
 BATCH = 100  # pages stored in one transaction
 TIMEOUT = 120.0  # seconds a page may take in a worker
@@ -140,12 +140,14 @@ async def _reextract(
     pool = None
     if workers > 0:
         pool = WorkerPool(
-            f"{extract_kept.__module__}:extract_kept", workers, TIMEOUT,
+            KEPT, workers, TIMEOUT,
             expected=tuple(f"{kind.__module__}:{kind.__qualname__}" for kind in _EXPECTED),
         )  # fmt: skip
 
     async def extract(path: Path, offset: int, rules: ExtractionRules, url: str) -> object:
         if pool is None:
+            from crawler.capture.kept import extract_kept  # (the workers' import, else)
+
             return extract_kept(str(path), offset, rules, url=url)
         return await pool.run(str(path), offset, rules, url=url)
 

@@ -34,6 +34,7 @@ from warcio.warcwriter import WARCWriter
 from crawler import __version__
 
 DEFAULT_MAX_BYTES = 1024**3
+REVISIT = "revisit"  # the record type of a response whose payload an earlier record holds
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 

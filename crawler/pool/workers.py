@@ -1,15 +1,18 @@
-"""A pool of worker processes driven from an asyncio event loop, one job per worker.
+"""A pool of worker processes driven from an asyncio event loop.
 
-The crawl's reactor thread never waits on a worker: jobs are handed to idle workers,
-results are read when their pipe is readable. Each worker holds one job at a time,
-so the pool always knows whose job a dead or stuck worker had:
+The crawl's reactor thread never waits on a worker: jobs are handed to workers, results
+are read when their pipe is readable. A worker holds up to DEPTH jobs, so that it never
+waits for this process to read a result before it has its next job; it works on them in
+the order sent, and answers in that order, so the pool always knows which job a dead or
+stuck worker was working on (the first it holds):
 
 - a worker that dies mid-job (a crash, the OOM killer) fails that job with
   WorkerFailed, and a new worker takes its place;
 - a job that runs past `timeout` seconds (a pathological page) has its worker
   killed, fails with WorkerFailed, and a new worker takes its place.
 
-The other jobs never notice. Timers run on `clock` (the event loop by default; a
+The jobs it held behind that one go back to the front of the queue, and the other jobs
+never notice. Timers run on `clock` (the event loop by default; a
 test passes a clock it moves by hand).
 """
 
@@ -22,7 +25,7 @@ import os
 import signal
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -31,6 +34,7 @@ from typing import Any, Protocol
 from crawler.pool.child import serve
 
 MAX_START_FAILURES = 3
+DEPTH = 2  # jobs a worker holds: the one it works on, and the next
 
 
 class WorkerFailed(Exception):
@@ -56,8 +60,10 @@ class _Job:
 class _Worker:
     process: BaseProcess
     conn: Connection
-    job: _Job | None = None
+    jobs: deque[_Job] = field(default_factory=deque)
+    """Sent to it, in order; it works on the first."""
     timer: Timer | None = None
+    """The first job's: it runs from when the worker starts on it."""
     ready: bool = False
 
 
@@ -119,10 +125,11 @@ class WorkerPool:
             _fail(queued, WorkerFailed(why))
         self._queue.clear()
         for worker in self._workers:
-            held = self._forget_job(worker)
+            held = self._forget_jobs(worker)
             self._stop_reading(worker)
-            if held is not None:  # busy: no use waiting for it
-                _fail(held, WorkerFailed(why))
+            if held:  # busy: no use waiting for it
+                for job in held:
+                    _fail(job, WorkerFailed(why))
                 worker.process.kill()
             else:
                 with contextlib.suppress(OSError):
@@ -149,21 +156,31 @@ class WorkerPool:
         return worker
 
     def _dispatch(self) -> None:
-        for worker in self._workers:
-            if not (worker.ready and worker.job is None):
-                continue
-            job = self._next_job()
-            if job is None:
-                return
-            worker.job = job
-            worker.timer = self._clock.call_later(self._timeout, partial(self._expired, worker))
-            try:
-                worker.conn.send((job.args, job.kwargs))
-            except OSError:
-                self._lost(worker, "extraction worker died before taking the job")
-            except Exception as exc:  # it does not pickle: nothing was sent, the worker stays
-                self._forget_job(worker)
-                _fail(job, WorkerFailed(f"job could not be sent to a worker: {exc}"))
+        for depth in range(1, DEPTH + 1):  # every idle worker a job before any a second
+            for worker in list(self._workers):
+                if worker not in self._workers or not worker.ready or len(worker.jobs) >= depth:
+                    continue
+                job = self._next_job()
+                if job is None:
+                    return
+                self._send(worker, job)
+
+    def _send(self, worker: _Worker, job: _Job) -> None:
+        try:
+            worker.conn.send((job.args, job.kwargs))
+        except OSError:  # it died before taking the job, which goes to the next worker
+            self._queue.appendleft(job)
+            self._lost(worker, "extraction worker died while working on it")
+            return
+        except Exception as exc:  # it does not pickle: nothing was sent, the worker stays
+            _fail(job, WorkerFailed(f"job could not be sent to a worker: {exc}"))
+            return
+        worker.jobs.append(job)
+        if len(worker.jobs) == 1:
+            self._start_timer(worker)
+
+    def _start_timer(self, worker: _Worker) -> None:
+        worker.timer = self._clock.call_later(self._timeout, partial(self._expired, worker))
 
     def _next_job(self) -> _Job | None:
         while self._queue:
@@ -184,9 +201,12 @@ class WorkerPool:
         if message == "ready":
             worker.ready = True
             self._start_failures = 0
-        else:
-            job = self._forget_job(worker)
-            if job is not None and not job.future.done():
+        elif worker.jobs:
+            job = worker.jobs.popleft()
+            self._stop_timer(worker)
+            if worker.jobs:  # the worker has started on the next
+                self._start_timer(worker)
+            if not job.future.done():
                 kind, value = message
                 if kind == "ok":
                     job.future.set_result(value)
@@ -197,7 +217,7 @@ class WorkerPool:
         self._dispatch()
 
     def _expired(self, worker: _Worker) -> None:
-        if worker.job is not None:
+        if worker.jobs:
             self._lost(
                 worker, f"extraction took longer than {self._timeout:g} s; stopped", said=True
             )
@@ -215,27 +235,37 @@ class WorkerPool:
         """The worker is gone (or made to go): fail its job, put a new one in its place.
         Unless `said` (the pool stopped it, and the reason says why), the reason tells
         how the process ended."""
-        job = self._forget_job(worker)
+        held = self._forget_jobs(worker)
         self._stop_reading(worker)
         if worker.process.is_alive():
             worker.process.kill()
         worker.process.join(timeout=5)
         worker.conn.close()
-        if job is not None:
-            _fail(job, WorkerFailed(reason if said else reason + _ending(worker.process)))
+        if held:
+            working, waiting = held[0], held[1:]
+            _fail(working, WorkerFailed(reason if said else reason + _ending(worker.process)))
+            if self._closed:
+                for job in waiting:
+                    _fail(job, WorkerFailed(self._broken or "the worker pool was closed"))
+            else:  # not started: the next worker takes them first
+                self._queue.extendleft(reversed(waiting))
         if self._closed or worker not in self._workers:
             return
         self._workers[self._workers.index(worker)] = self._start()
         self.replaced += 1
         self._dispatch()
 
-    def _forget_job(self, worker: _Worker) -> _Job | None:
-        """The worker's job, which it no longer holds, its timer stopped."""
-        job, worker.job = worker.job, None
+    def _forget_jobs(self, worker: _Worker) -> list[_Job]:
+        """The worker's jobs, which it no longer holds, in order; its timer stopped."""
+        held = list(worker.jobs)
+        worker.jobs.clear()
+        self._stop_timer(worker)
+        return held
+
+    def _stop_timer(self, worker: _Worker) -> None:
         if worker.timer is not None:
             worker.timer.cancel()
             worker.timer = None
-        return job
 
     def _stop_reading(self, worker: _Worker) -> None:
         with contextlib.suppress(OSError, ValueError):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
+import signal
 from collections.abc import Callable, Coroutine, Generator
 from contextlib import closing
 from typing import Any
@@ -87,6 +89,18 @@ async def test_a_worker_killed_mid_job_fails_that_job_only_and_is_replaced() -> 
 
 
 @on_asyncio
+async def test_a_job_sent_to_a_worker_that_has_just_died_goes_to_its_replacement() -> None:
+    with closing(pool(1)) as workers:
+        assert await workers.run("square", 2) == 4
+        process = workers._workers[0].process  # (white box: to kill it between two jobs)
+        assert process.pid is not None
+        os.kill(process.pid, signal.SIGKILL)
+        process.join()  # dead, and the pool not told yet: the job is written to a closed pipe
+        assert await workers.run("square", 3) == 9
+    assert workers.replaced == 1
+
+
+@on_asyncio
 async def test_a_job_that_runs_too_long_is_stopped_and_its_worker_replaced() -> None:
     clock = HandClock()
     with closing(pool(1, clock)) as workers:
@@ -98,6 +112,20 @@ async def test_a_job_that_runs_too_long_is_stopped_and_its_worker_replaced() -> 
         with pytest.raises(WorkerFailed, match=r"^extraction took longer than 60 s; stopped$"):
             await hung
         assert await workers.run("square", 7) == 49
+    assert workers.replaced == 1
+
+
+@on_asyncio
+async def test_a_job_held_behind_another_has_its_time_counted_from_its_own_start() -> None:
+    clock = HandClock()
+    with closing(pool(1, clock)) as workers:
+        first = asyncio.ensure_future(workers.run("square", 6))
+        hung = asyncio.ensure_future(workers.run("hang"))  # sent while the first runs
+        assert await first == 36
+        assert [t.cancelled for t in clock.timers] == [True, False]  # the first's, the hung's
+        clock.advance(60)
+        with pytest.raises(WorkerFailed, match=r"^extraction took longer than 60 s; stopped$"):
+            await hung
     assert workers.replaced == 1
 
 
