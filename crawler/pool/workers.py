@@ -29,12 +29,17 @@ from dataclasses import dataclass, field
 from functools import partial
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
+from multiprocessing.reduction import ForkingPickler
 from typing import Any, Protocol
 
 from crawler.pool.child import serve
 
 MAX_START_FAILURES = 3
 DEPTH = 2  # jobs a worker holds: the one it works on, and the next
+# A job is written to a busy worker only if it is this small: the pipe buffers a few
+# hundred kilobytes, and a larger write would block this process (and its timers) until
+# the worker has finished the job in hand. A larger one waits for an idle worker.
+PIPELINE_BYTES = 64 * 1024
 
 
 class WorkerFailed(Exception):
@@ -54,6 +59,8 @@ class _Job:
     args: tuple[Any, ...]
     kwargs: dict[str, Any]
     future: asyncio.Future[Any]
+    payload: bytes = b""
+    """The pickled (args, kwargs), once made."""
 
 
 @dataclass
@@ -163,17 +170,23 @@ class WorkerPool:
                 job = self._next_job()
                 if job is None:
                     return
+                if not job.payload:
+                    try:
+                        job.payload = bytes(ForkingPickler.dumps((job.args, job.kwargs)))
+                    except Exception as exc:  # it does not pickle: nothing is sent
+                        _fail(job, WorkerFailed(f"job could not be sent to a worker: {exc}"))
+                        continue
+                if worker.jobs and len(job.payload) > PIPELINE_BYTES:
+                    self._queue.appendleft(job)  # for the next worker to be idle
+                    return
                 self._send(worker, job)
 
     def _send(self, worker: _Worker, job: _Job) -> None:
         try:
-            worker.conn.send((job.args, job.kwargs))
+            worker.conn.send_bytes(job.payload)
         except OSError:  # it died before taking the job, which goes to the next worker
             self._queue.appendleft(job)
             self._lost(worker, "extraction worker died while working on it")
-            return
-        except Exception as exc:  # it does not pickle: nothing was sent, the worker stays
-            _fail(job, WorkerFailed(f"job could not be sent to a worker: {exc}"))
             return
         worker.jobs.append(job)
         if len(worker.jobs) == 1:

@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import Engine, event, func, select, text
 
 from crawler.errors import UserError
-from crawler.store.engine import database_errors, make_engine, resolve_url
+from crawler.store.engine import database_errors, make_engine, resolve_url, snapshot
 from crawler.store.migrate import upgrade
 from crawler.store.models import SUMMARY_TABLES, Base
 
@@ -55,16 +55,16 @@ def _fill(source: Engine, engine: Engine, progress: Callable[[str, int], None]) 
         connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[attr-defined]
 
     engine.dispose()  # the listener applies to new connections
-    # One snapshot of every table (a crawl may be writing): SQLite's read transaction
-    # gives it; PostgreSQL needs REPEATABLE READ for it.
-    snapshot = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
-    options = snapshot if source.dialect.name == "postgresql" else {}
     with (
         database_errors(source.url),
-        source.connect().execution_options(**options) as reading,
+        source.connect().execution_options(**snapshot(source)) as reading,  # one moment
         engine.begin() as writing,
     ):
-        for table in Base.metadata.sorted_tables:
+        tables = Base.metadata.sorted_tables
+        for table in [
+            *(t for t in tables if t.name not in SUMMARY_TABLES),
+            *(t for t in tables if t.name in SUMMARY_TABLES),  # after all they summarise
+        ]:
             total = reading.execute(select(func.count()).select_from(table)).scalar_one()
             progress(table.name, total)
             rows = reading.execution_options(stream_results=True, yield_per=CHUNK).execute(

@@ -93,6 +93,15 @@ POSTGRES_CONNECT_ARGS = {
 }
 
 
+def snapshot(engine: Engine) -> dict[str, Any]:
+    """Execution options for a connection that reads one moment of the whole archive
+    while a crawl may be writing: SQLite's read transaction gives it by itself (the
+    engine begins one), PostgreSQL needs REPEATABLE READ (read only) for it."""
+    if engine.dialect.name == "postgresql":
+        return {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+    return {}
+
+
 def writer(engine: Engine) -> Engine:
     """The same engine, for transactions that will write (takes SQLite's lock at BEGIN)."""
     return engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 
 from crawler.errors import UserError
-from crawler.store.engine import database_errors
+from crawler.store.engine import database_errors, snapshot
 from crawler.store.models import Source
 from crawler.verify.records import Counted, RulesFor, record_problems
 from crawler.verify.rows import count_rows, row_problems
@@ -35,7 +35,10 @@ def verify(
     """Every violation of the archive's invariants, one line each; with `warc_dir`, of
     its raw pages too. `checked` is filled with how much was looked at."""
     checked = checked if checked is not None else Checked()
-    with database_errors(engine.url), engine.connect() as connection:
+    with (
+        database_errors(engine.url),
+        engine.connect().execution_options(**snapshot(engine)) as connection,  # one moment
+    ):
         source_id = None
         if source is not None:
             source_id = connection.scalar(select(Source.id).where(Source.key == source))

@@ -49,7 +49,9 @@ def _authors(connection: Connection, source_id: int | None) -> Iterator[str]:
         .order_by(CurrentAuthor.article_id, CurrentAuthor.position),
         source_id,
     )
-    wanted = ((row.id, list(row.authors)) for row in stream(connection, current) if row.authors)
+    wanted = (
+        (row.id, names) for row in stream(connection, current) if (names := _names(row.authors))
+    )
     found = (
         (article, [author for _a, author in rows])
         for article, rows in groupby(stream(connection, listed), key=itemgetter(0))
@@ -104,6 +106,11 @@ def _side_by_side(
         else:
             yield left[0], left[1], right[1]
             left, right = next(wanted, None), next(found, None)
+
+
+def _names(authors: object) -> list[str]:
+    """The authors a version's JSON value names: the strings of its list."""
+    return [a for a in authors if isinstance(a, str)] if isinstance(authors, list) else []
 
 
 def _when(moment: datetime | None) -> str:

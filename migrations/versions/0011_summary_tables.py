@@ -12,18 +12,22 @@ Create Date: 2026-12-02
   the rule is the one the query applied before this migration.
 
 Both are kept by triggers in the transaction that writes the rows they summarise, so
-every writer (the crawl's batches, single writes, reextract, a copy, hand-written SQL)
-keeps them right:
+every writer that writes in kgnews's order (an article, then its versions, then its
+current version and date: the crawl's batches, single writes, reextract, SQL written the
+same way) keeps them right; `kgnews verify` checks them against their definitions:
 
 - current_authors is rewritten for an article when its current_version_id changes;
 - late_edits takes a version after the first when it is late against the article's
   published_at, keeping the earliest; and is recomputed for an article from its versions
   when its published_at changes.
 
-Versions and articles are never deleted or rewritten in place by kgnews, so no trigger
-handles that. Like the FTS5 triggers of 0004, these are dropped by a SQLite batch
-operation that rebuilds articles or article_versions: such a migration must create them
-again. Both tables are filled here from the existing archive.
+Versions and articles are never deleted or rewritten in place by kgnews, and an article
+is never inserted with its current version already set (its versions need it first), so
+no trigger handles those (`kgnews export --format sqlite`, which copies with foreign keys
+off, copies these two tables last, over what its triggers made). Like the FTS5 triggers
+of 0004, these are dropped by a SQLite batch operation that rebuilds articles or
+article_versions: such a migration must create them again. Both tables are filled here
+from the existing archive (on PostgreSQL with writes held off until the triggers exist).
 """
 
 from __future__ import annotations
@@ -41,25 +45,31 @@ depends_on: str | Sequence[str] | None = None
 ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 TIME = sa.DateTime(timezone=True)
 
-# "late": fetched more than 24 hours after the article's published_at
-SQLITE_LATE = "(julianday({v}.fetched_at) - julianday({a}.published_at)) * 24 > 24"
+# "late": fetched more than 24 hours after the article's published_at. On SQLite the
+# times are text of one fixed form ("2026-01-05 10:30:00.000000"): compared as text, to
+# the microsecond (julianday() would round both to the millisecond).
+SQLITE_LATE = (
+    "{v}.fetched_at > datetime({a}.published_at, '+1 day') || substr({a}.published_at, 20)"
+)
 POSTGRES_LATE = "{v}.fetched_at - {a}.published_at > INTERVAL '24 hours'"
 
-# The authors of the current versions of the articles that `where` picks.
+# The authors of the current versions of the articles that `where` picks: the strings of
+# the JSON list, at their places in it (anything else in it, or a value not a list, is
+# no author).
 SQLITE_AUTHORS = """
 INSERT INTO current_authors (article_id, position, author)
 SELECT a.id, e.key, e.value
   FROM articles a JOIN article_versions v ON v.id = a.current_version_id, json_each(v.authors) e
- WHERE {where} AND json_type(v.authors) = 'array' AND e.value IS NOT NULL
+ WHERE {where} AND json_type(v.authors) = 'array' AND e.type = 'text'
 """
 POSTGRES_AUTHORS = """
 INSERT INTO current_authors (article_id, position, author)
-SELECT a.id, e.position - 1, e.author
+SELECT a.id, e.position - 1, e.author #>> '{{}}'
   FROM articles a JOIN article_versions v ON v.id = a.current_version_id,
-       jsonb_array_elements_text(
+       jsonb_array_elements(
            CASE WHEN jsonb_typeof(v.authors) = 'array' THEN v.authors END
        ) WITH ORDINALITY AS e(author, position)
- WHERE {where} AND e.author IS NOT NULL
+ WHERE {where} AND jsonb_typeof(e.author) = 'string'
 """
 # The first late edit of the articles that `where` picks, from their versions.
 LATE_EDITS = """
@@ -98,13 +108,12 @@ def _postgres() -> list[str]:
     late = POSTGRES_LATE.format(v="NEW", a="a")
     return [
         "CREATE FUNCTION kgnews_current_authors() RETURNS trigger LANGUAGE plpgsql AS $$"
-        " BEGIN"
-        " IF NEW.current_version_id IS DISTINCT FROM OLD.current_version_id THEN"
-        " DELETE FROM current_authors WHERE article_id = NEW.id;"
+        " BEGIN DELETE FROM current_authors WHERE article_id = NEW.id;"
         + POSTGRES_AUTHORS.format(where="a.id = NEW.id")
-        + "; END IF; RETURN NULL; END $$",
+        + "; RETURN NULL; END $$",
         "CREATE TRIGGER current_authors_follow AFTER UPDATE OF current_version_id ON articles"
-        " FOR EACH ROW EXECUTE FUNCTION kgnews_current_authors()",
+        " FOR EACH ROW WHEN (NEW.current_version_id IS DISTINCT FROM OLD.current_version_id)"
+        " EXECUTE FUNCTION kgnews_current_authors()",
         "CREATE FUNCTION kgnews_late_edits_version() RETURNS trigger LANGUAGE plpgsql AS $$"
         " BEGIN"
         " INSERT INTO late_edits (article_id, first_late_edit_at)"
@@ -116,17 +125,20 @@ def _postgres() -> list[str]:
         "CREATE TRIGGER late_edits_version AFTER INSERT ON article_versions"
         " FOR EACH ROW WHEN (NEW.version > 1) EXECUTE FUNCTION kgnews_late_edits_version()",
         "CREATE FUNCTION kgnews_late_edits_published() RETURNS trigger LANGUAGE plpgsql AS $$"
-        " BEGIN"
-        " IF NEW.published_at IS DISTINCT FROM OLD.published_at THEN"
-        " DELETE FROM late_edits WHERE article_id = NEW.id;"
+        " BEGIN DELETE FROM late_edits WHERE article_id = NEW.id;"
         + LATE_EDITS.format(late=POSTGRES_LATE.format(v="v", a="a"), where="a.id = NEW.id")
-        + "; END IF; RETURN NULL; END $$",
+        + "; RETURN NULL; END $$",
         "CREATE TRIGGER late_edits_published AFTER UPDATE OF published_at ON articles"
-        " FOR EACH ROW EXECUTE FUNCTION kgnews_late_edits_published()",
+        " FOR EACH ROW WHEN (NEW.published_at IS DISTINCT FROM OLD.published_at)"
+        " EXECUTE FUNCTION kgnews_late_edits_published()",
     ]
 
 
 def upgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        # No write may land between the fill below and the triggers made after it. Taken
+        # first, before any other lock: writes under way finish, later ones wait.
+        op.execute("LOCK TABLE articles, article_versions IN SHARE ROW EXCLUSIVE MODE")
     op.create_table(
         "current_authors",
         sa.Column("article_id", ID, nullable=False),

@@ -7,8 +7,10 @@ import asyncio
 import functools
 import os
 import signal
+import tempfile
 from collections.abc import Callable, Coroutine, Generator
 from contextlib import closing
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -118,15 +120,49 @@ async def test_a_job_that_runs_too_long_is_stopped_and_its_worker_replaced() -> 
 @on_asyncio
 async def test_a_job_held_behind_another_has_its_time_counted_from_its_own_start() -> None:
     clock = HandClock()
-    with closing(pool(1, clock)) as workers:
-        first = asyncio.ensure_future(workers.run("square", 6))
-        hung = asyncio.ensure_future(workers.run("hang"))  # sent while the first runs
-        assert await first == 36
-        assert [t.cancelled for t in clock.timers] == [True, False]  # the first's, the hung's
+    with tempfile.TemporaryDirectory() as directory, closing(pool(1, clock)) as workers:
+        gate = Path(directory) / "gate"
+        os.mkfifo(gate)
+        first = asyncio.ensure_future(workers.run("gated", 6, fifo=str(gate)))
+        hung = asyncio.ensure_future(workers.run("hang"))
+        await clock.scheduled.wait()  # both are with the worker now: it holds two
+        assert len(clock.timers) == 1  # only the first's time runs while it works on it
+        gate.write_bytes(b"go")  # the first job ends
+        assert await first == 6
+        assert [t.cancelled for t in clock.timers] == [True, False]  # the hung job's runs
         clock.advance(60)
         with pytest.raises(WorkerFailed, match=r"^extraction took longer than 60 s; stopped$"):
             await hung
     assert workers.replaced == 1
+
+
+@on_asyncio
+async def test_a_large_job_waits_for_an_idle_worker_instead_of_blocking_the_loop() -> None:
+    """Written to a busy worker, a job larger than the pipe's buffer would block this
+    process until the worker finished: its timers would never fire. (A watchdog alarm
+    turns that into a failure instead of a hang.)"""
+
+    def blocked(*_: object) -> None:
+        raise TimeoutError("the event loop was blocked writing a job to a busy worker")
+
+    clock = HandClock()
+    previous = signal.signal(signal.SIGALRM, blocked)
+    signal.alarm(30)
+    try:
+        with closing(pool(1, clock)) as workers:
+            hung = asyncio.ensure_future(workers.run("hang"))
+            await clock.scheduled.wait()  # the worker is busy with it
+            page = b"x" * 4_000_000
+            large = asyncio.ensure_future(workers.run("size", data=page))
+            await asyncio.sleep(0)  # (it is handed out now, or left queued)
+            assert not large.done()
+            clock.advance(60)  # the hung job's time is up: a new worker takes the large one
+            with pytest.raises(WorkerFailed, match="longer than 60 s"):
+                await hung
+            assert await large == len(page)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 @on_asyncio

@@ -79,11 +79,12 @@ def defined(engine: Engine) -> tuple[dict[str, list[str]], dict[str, datetime]]:
     """Both tables as their definitions give them, from the articles and versions."""
     with Session(engine) as session:
         articles = session.scalars(select(ArticleRow)).all()
-        wanted_authors = {
-            a.url: list(a.current_version.authors)
-            for a in articles
-            if a.current_version is not None and a.current_version.authors
-        }
+        wanted_authors = {}
+        for a in articles:  # the strings of the current version's list
+            value = a.current_version.authors if a.current_version is not None else []
+            names = [n for n in value if isinstance(n, str)] if isinstance(value, list) else []
+            if names:
+                wanted_authors[a.url] = names
         wanted_late: dict[str, datetime] = {}
         for a in articles:
             versions = session.scalars(
@@ -216,3 +217,43 @@ def test_verify_names_each_article_whose_summary_rows_are_wrong(archive: Engine)
         "its versions no late edit",
     ]
     assert list(verify(archive, at(100), source="kabar"))  # one source's rows: the same check
+
+
+def test_late_means_more_than_a_day_to_the_microsecond(archive: Engine) -> None:
+    def at_time(url: str, text: str, moment: datetime, key: str) -> ArticleWrite:
+        article = Article(url=url, title="Ж", paragraphs=(text,), extractor="test")
+        return ArticleWrite(article, FetchInfo(url, SOURCE_ID, moment, key=key, first_try=True))
+
+    store_batch(archive, [
+        write(A, "Бир.", 0, key="a1", published_at=at(0)),
+        write(B, "Эки.", 0, key="b1", published_at=at(0)),
+    ])  # fmt: skip
+    day = timedelta(days=1)
+    store_batch(archive, [
+        at_time(A, "Бир, оңдолгон.", START + day, "a2"),  # a day exactly: not late
+        at_time(B, "Эки, оңдолгон.", START + day + timedelta(microseconds=400), "b2"),
+    ])  # fmt: skip
+    assert agree(archive)[1] == {B: START + day + timedelta(microseconds=400)}
+
+
+def test_only_the_strings_of_an_authors_list_are_authors(archive: Engine) -> None:
+    """Written by hand (kgnews writes lists of names): null, true, 1.5 and a value that
+    is not a list name nobody, alike on both databases and in verify."""
+    from crawler.verify.check import verify
+
+    written(archive, STEPS[:1], store_batch)
+    with Session(archive) as session, session.begin():
+        ids = dict(session.execute(select(ArticleRow.url, ArticleRow.current_version_id)).all())
+        session.execute(
+            update(ArticleVersion)
+            .where(ArticleVersion.id == ids[A])
+            .values(authors=[None, "Асан", True, 1.5, {"name": "Үсөн"}])
+        )
+        session.execute(
+            update(ArticleVersion).where(ArticleVersion.id == ids[B]).values(authors="Бермет")
+        )
+    downgrade(archive, "0010")
+    upgrade(archive)  # the tables are filled again from the versions
+    assert authors(archive) == {A: ["Асан"]}
+    assert agree(archive)[0] == {A: ["Асан"]}
+    assert list(verify(archive, at(100))) == []
