@@ -137,8 +137,10 @@ def _postgres() -> list[str]:
 def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         # No write may land between the fill below and the triggers made after it. Taken
-        # first, before any other lock: writes under way finish, later ones wait.
-        op.execute("LOCK TABLE articles, article_versions IN SHARE ROW EXCLUSIVE MODE")
+        # first, articles first, as every writer locks an article before it writes a
+        # version (EXCLUSIVE waits even for a writer that holds only FOR UPDATE so far):
+        # writes under way finish, later ones wait; plain reads go on.
+        op.execute("LOCK TABLE articles, article_versions IN EXCLUSIVE MODE")
     op.create_table(
         "current_authors",
         sa.Column("article_id", ID, nullable=False),

@@ -9,13 +9,14 @@ with the same facts worked out here in Python from the articles and their versio
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine, delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from crawler.extract.article import Article
@@ -257,3 +258,55 @@ def test_only_the_strings_of_an_authors_list_are_authors(archive: Engine) -> Non
     assert authors(archive) == {A: ["Асан"]}
     assert agree(archive)[0] == {A: ["Асан"]}
     assert list(verify(archive, at(100))) == []
+
+
+def test_the_migration_waits_for_a_write_under_way_and_keeps_it(archive: Engine) -> None:
+    """PostgreSQL: a crawl's write that has locked its article and written a version when
+    the upgrade starts. The upgrade waits for it, so the write lands in the tables' fill
+    or in their triggers, never between (and neither waits for the other for ever)."""
+    if archive.dialect.name != "postgresql":
+        pytest.skip("SQLite lets one writer in at a time: a migration cannot meet a write")
+    written(archive, STEPS[:1], store_batch)
+    downgrade(archive, "0010")
+    migrated: dict[str, BaseException | None] = {}
+
+    def migrate() -> None:
+        try:
+            upgrade(archive)
+            migrated["error"] = None
+        except BaseException as exc:  # (reported below, in the test's thread)
+            migrated["error"] = exc
+
+    with Session(archive) as writing, writing.begin():
+        a = writing.scalars(select(ArticleRow).where(ArticleRow.url == A).with_for_update()).one()
+        old = writing.get(ArticleVersion, a.current_version_id)
+        assert old is not None
+        edit = ArticleVersion(
+            article_id=a.id, version=2, fetched_at=at(30), content_hash="2" * 64, title=old.title,
+            body="Биринчи, оңдолгон.", authors=["Айгүл"], tags=[], word_count=2,
+            extractor="test", chars_added=1, chars_removed=0, title_changed=False,
+        )  # fmt: skip
+        writing.add(edit)
+        writing.flush()  # the version is written; the article not moved to it yet
+        thread = threading.Thread(target=migrate)
+        thread.start()
+        _until_waiting_or_done(archive, thread)
+        a.current_version_id = edit.id
+    thread.join(60)
+    assert migrated.get("error", "still running") is None, migrated
+    assert agree(archive) == ({A: ["Айгүл"], B: ["Бермет"]}, {A: at(30)})
+
+
+def _until_waiting_or_done(engine: Engine, thread: threading.Thread) -> None:
+    """Until another session of this database waits for a lock, or the thread has ended
+    (a bound, not a sleep: PostgreSQL's own view of its sessions, read anew each time)."""
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+        " AND datname = current_database()"
+    )
+    with engine.connect() as connection:
+        for _ in range(100_000):
+            if not thread.is_alive() or connection.execute(query).scalar():
+                return
+            connection.rollback()
+    raise AssertionError("the upgrade neither waited nor ended")
