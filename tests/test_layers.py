@@ -18,7 +18,9 @@ EXTRACT = sorted(
 
 def imported(module: str) -> set[str]:
     """The top-level packages a fresh interpreter has loaded after importing `module`."""
-    code = f"import sys, {module}; print(' '.join(sorted({{m.split('.')[0] for m in sys.modules}})))"
+    code = (
+        f"import sys, {module}; print(' '.join(sorted({{m.split('.')[0] for m in sys.modules}})))"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     return set(result.stdout.split())
