@@ -37,6 +37,17 @@ def run_migrations_offline() -> None:
 MIGRATION_LOCK = 0x6B676E657773  # "kgnews": one migration at a time per PostgreSQL database
 
 
+def _hold_off_writers() -> None:
+    """An archive that is about to be migrated: writes under way finish, later ones wait
+    until the whole upgrade has committed; plain reads go on. Taken before any migration
+    locks anything, articles first (every writer locks an article before it writes a
+    version), so that no migration's lock can meet a writer half way and deadlock, and
+    no write lands between a migration's fill of a summary table and its triggers."""
+    current = context.get_context().get_current_revision()
+    if current is not None and current != context.script.get_current_head():
+        context.execute("LOCK TABLE articles, article_versions IN EXCLUSIVE MODE")
+
+
 def run_migrations_online() -> None:
     engine = _engine()
     sqlite = engine.dialect.name == "sqlite"
@@ -68,6 +79,7 @@ def run_migrations_online() -> None:
                     connection.execute(
                         text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
                     )
+                    _hold_off_writers()
                 context.run_migrations()
                 if sqlite:
                     broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()

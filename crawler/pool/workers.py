@@ -59,7 +59,7 @@ class _Job:
     args: tuple[Any, ...]
     kwargs: dict[str, Any]
     future: asyncio.Future[Any]
-    payload: bytes = b""
+    payload: bytes | memoryview = b""
     """The pickled (args, kwargs), once made."""
 
 
@@ -167,15 +167,9 @@ class WorkerPool:
             for worker in list(self._workers):
                 if worker not in self._workers or not worker.ready or len(worker.jobs) >= depth:
                     continue
-                job = self._next_job()
+                job = self._next_sendable_job()
                 if job is None:
                     return
-                if not job.payload:
-                    try:
-                        job.payload = bytes(ForkingPickler.dumps((job.args, job.kwargs)))
-                    except Exception as exc:  # it does not pickle: nothing is sent
-                        _fail(job, WorkerFailed(f"job could not be sent to a worker: {exc}"))
-                        continue
                 if worker.jobs and len(job.payload) > PIPELINE_BYTES:
                     self._queue.appendleft(job)  # for the next worker to be idle
                     return
@@ -195,11 +189,20 @@ class WorkerPool:
     def _start_timer(self, worker: _Worker) -> None:
         worker.timer = self._clock.call_later(self._timeout, partial(self._expired, worker))
 
-    def _next_job(self) -> _Job | None:
+    def _next_sendable_job(self) -> _Job | None:
+        """The next job to hand out, pickled; one that does not pickle fails (nothing of
+        it is sent, and no worker is the worse for it)."""
         while self._queue:
             job = self._queue.popleft()
-            if not job.future.done():  # (a caller that gave up cancelled it)
-                return job
+            if job.future.done():  # (a caller that gave up cancelled it)
+                continue
+            if not job.payload:
+                try:
+                    job.payload = ForkingPickler.dumps((job.args, job.kwargs))
+                except Exception as exc:
+                    _fail(job, WorkerFailed(f"job could not be sent to a worker: {exc}"))
+                    continue
+            return job
         return None
 
     def _readable(self, worker: _Worker) -> None:

@@ -27,7 +27,8 @@ no trigger handles those (`kgnews export --format sqlite`, which copies with for
 off, copies these two tables last, over what its triggers made). Like the FTS5 triggers
 of 0004, these are dropped by a SQLite batch operation that rebuilds articles or
 article_versions: such a migration must create them again. Both tables are filled here
-from the existing archive (on PostgreSQL with writes held off until the triggers exist).
+from the existing archive; on PostgreSQL, migrations/env.py holds writes off for the
+whole upgrade, so none lands between the fill and the triggers.
 """
 
 from __future__ import annotations
@@ -49,8 +50,9 @@ TIME = sa.DateTime(timezone=True)
 # times are text of one fixed form ("2026-01-05 10:30:00.000000"): compared as text, to
 # the microsecond (julianday() would round both to the millisecond).
 SQLITE_LATE = (
-    "{v}.fetched_at > datetime({a}.published_at, '+1 day') || substr({a}.published_at, 20)"
-)
+    "{v}.fetched_at > datetime(substr({a}.published_at, 1, 19), '+1 day')"
+    " || substr({a}.published_at, 20)"
+)  # (the fraction cut off first: datetime() would round .9995 s up to the next second)
 POSTGRES_LATE = "{v}.fetched_at - {a}.published_at > INTERVAL '24 hours'"
 
 # The authors of the current versions of the articles that `where` picks: the strings of
@@ -135,12 +137,6 @@ def _postgres() -> list[str]:
 
 
 def upgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        # No write may land between the fill below and the triggers made after it. Taken
-        # first, articles first, as every writer locks an article before it writes a
-        # version (EXCLUSIVE waits even for a writer that holds only FOR UPDATE so far):
-        # writes under way finish, later ones wait; plain reads go on.
-        op.execute("LOCK TABLE articles, article_versions IN EXCLUSIVE MODE")
     op.create_table(
         "current_authors",
         sa.Column("article_id", ID, nullable=False),

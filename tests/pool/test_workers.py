@@ -8,8 +8,8 @@ import functools
 import os
 import signal
 import tempfile
-from collections.abc import Callable, Coroutine, Generator
-from contextlib import closing
+from collections.abc import Callable, Coroutine, Generator, Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +63,22 @@ class Timer:
 
     def cancel(self) -> None:
         self.cancelled = True
+
+
+@contextmanager
+def watchdog(what: str, seconds: int = 30) -> Iterator[None]:
+    """Turn a call that blocks this thread (and so the event loop) into a failure."""
+
+    def alarm(*_: object) -> None:
+        raise TimeoutError(what)
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def pool(size: int, clock: HandClock | None = None) -> WorkerPool:
@@ -127,7 +143,8 @@ async def test_a_job_held_behind_another_has_its_time_counted_from_its_own_start
         hung = asyncio.ensure_future(workers.run("hang"))
         await clock.scheduled.wait()  # both are with the worker now: it holds two
         assert len(clock.timers) == 1  # only the first's time runs while it works on it
-        gate.write_bytes(b"go")  # the first job ends
+        with watchdog("the gated job's worker never opened its gate"):
+            gate.write_bytes(b"go")  # the first job ends (opening waits for the worker)
         assert await first == 6
         assert [t.cancelled for t in clock.timers] == [True, False]  # the hung job's runs
         clock.advance(60)
@@ -142,27 +159,19 @@ async def test_a_large_job_waits_for_an_idle_worker_instead_of_blocking_the_loop
     process until the worker finished: its timers would never fire. (A watchdog alarm
     turns that into a failure instead of a hang.)"""
 
-    def blocked(*_: object) -> None:
-        raise TimeoutError("the event loop was blocked writing a job to a busy worker")
-
     clock = HandClock()
-    previous = signal.signal(signal.SIGALRM, blocked)
-    signal.alarm(30)
-    try:
-        with closing(pool(1, clock)) as workers:
-            hung = asyncio.ensure_future(workers.run("hang"))
-            await clock.scheduled.wait()  # the worker is busy with it
-            page = b"x" * 4_000_000
-            large = asyncio.ensure_future(workers.run("size", data=page))
-            await asyncio.sleep(0)  # (it is handed out now, or left queued)
-            assert not large.done()
-            clock.advance(60)  # the hung job's time is up: a new worker takes the large one
-            with pytest.raises(WorkerFailed, match="longer than 60 s"):
-                await hung
-            assert await large == len(page)
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
+    blocked = "the event loop was blocked writing a job to a busy worker"
+    with watchdog(blocked), closing(pool(1, clock)) as workers:
+        hung = asyncio.ensure_future(workers.run("hang"))
+        await clock.scheduled.wait()  # the worker is busy with it
+        page = b"x" * 4_000_000
+        large = asyncio.ensure_future(workers.run("size", data=page))
+        await asyncio.sleep(0)  # (it is handed out now, or left queued)
+        assert not large.done()
+        clock.advance(60)  # the hung job's time is up: a new worker takes the large one
+        with pytest.raises(WorkerFailed, match="longer than 60 s"):
+            await hung
+        assert await large == len(page)
 
 
 @on_asyncio
@@ -173,6 +182,17 @@ async def test_failures_of_the_job_itself_come_back_and_the_worker_stays() -> No
         with pytest.raises(WorkerFailed, match=r"^extraction failed: ValueError: page 4 broke"):
             await workers.run("bug", 4)
         assert await workers.run("square", 2) == 4
+    assert workers.replaced == 0
+
+
+@on_asyncio
+async def test_a_job_that_does_not_pickle_fails_alone() -> None:
+    with closing(pool(1)) as workers:
+        unsent = workers.run("square", lambda: 1)  # nothing of it can reach a worker
+        jobs = await asyncio.gather(unsent, workers.run("square", 3), return_exceptions=True)
+    failed, answered = jobs
+    assert isinstance(failed, WorkerFailed) and str(failed).startswith("job could not be sent")
+    assert answered == 9
     assert workers.replaced == 0
 
 

@@ -225,16 +225,21 @@ def test_late_means_more_than_a_day_to_the_microsecond(archive: Engine) -> None:
         article = Article(url=url, title="Ж", paragraphs=(text,), extractor="test")
         return ArticleWrite(article, FetchInfo(url, SOURCE_ID, moment, key=key, first_try=True))
 
+    # C: published a hair before midnight at a year's end (SQLite must not round it up)
+    eve = datetime(2026, 12, 31, 23, 59, 59, 999_700, tzinfo=UTC)
     store_batch(archive, [
         write(A, "Бир.", 0, key="a1", published_at=at(0)),
         write(B, "Эки.", 0, key="b1", published_at=at(0)),
+        at_time(C, "Үч.", eve, "c1"),
     ])  # fmt: skip
-    day = timedelta(days=1)
+    store_batch(archive, [write(C, "Үч.", 0, key="c0", published_at=eve)])  # its date
+    day, tick = timedelta(days=1), timedelta(microseconds=400)
     store_batch(archive, [
         at_time(A, "Бир, оңдолгон.", START + day, "a2"),  # a day exactly: not late
-        at_time(B, "Эки, оңдолгон.", START + day + timedelta(microseconds=400), "b2"),
+        at_time(B, "Эки, оңдолгон.", START + day + tick, "b2"),  # 400 µs more: late
+        at_time(C, "Үч, оңдолгон.", eve + day + tick, "c2"),  # late, in the next year
     ])  # fmt: skip
-    assert agree(archive)[1] == {B: START + day + timedelta(microseconds=400)}
+    assert agree(archive)[1] == {B: START + day + tick, C: eve + day + tick}
 
 
 def test_only_the_strings_of_an_authors_list_are_authors(archive: Engine) -> None:
@@ -260,14 +265,22 @@ def test_only_the_strings_of_an_authors_list_are_authors(archive: Engine) -> Non
     assert list(verify(archive, at(100))) == []
 
 
-def test_the_migration_waits_for_a_write_under_way_and_keeps_it(archive: Engine) -> None:
-    """PostgreSQL: a crawl's write that has locked its article and written a version when
-    the upgrade starts. The upgrade waits for it, so the write lands in the tables' fill
-    or in their triggers, never between (and neither waits for the other for ever)."""
+@pytest.mark.parametrize(
+    ("start", "version_first"),
+    [("0010", True), ("0008", False)],
+    ids=["0010-version-written", "0008-article-locked"],
+)
+def test_the_migration_waits_for_a_write_under_way_and_keeps_it(
+    archive: Engine, start: str, version_first: bool
+) -> None:
+    """PostgreSQL: a crawl's write under way when the upgrade starts, having locked its
+    article (and maybe written its version). The upgrade waits for it, so the write lands
+    in the tables' fill or in their triggers, never between, and neither waits for the
+    other for ever (from 0008, migration 0009 locks article_versions before 0011 runs)."""
     if archive.dialect.name != "postgresql":
         pytest.skip("SQLite lets one writer in at a time: a migration cannot meet a write")
     written(archive, STEPS[:1], store_batch)
-    downgrade(archive, "0010")
+    downgrade(archive, start)
     migrated: dict[str, BaseException | None] = {}
 
     def migrate() -> None:
@@ -277,36 +290,41 @@ def test_the_migration_waits_for_a_write_under_way_and_keeps_it(archive: Engine)
         except BaseException as exc:  # (reported below, in the test's thread)
             migrated["error"] = exc
 
+    with Session(archive) as reading:
+        title = reading.scalars(
+            select(ArticleVersion.title).where(ArticleVersion.version == 1)
+        ).first()
     with Session(archive) as writing, writing.begin():
+        pid = writing.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        # As a batch begins: its articles locked, nothing of article_versions read yet.
         a = writing.scalars(select(ArticleRow).where(ArticleRow.url == A).with_for_update()).one()
-        old = writing.get(ArticleVersion, a.current_version_id)
-        assert old is not None
         edit = ArticleVersion(
-            article_id=a.id, version=2, fetched_at=at(30), content_hash="2" * 64, title=old.title,
+            article_id=a.id, version=2, fetched_at=at(30), content_hash="2" * 64, title=title,
             body="Биринчи, оңдолгон.", authors=["Айгүл"], tags=[], word_count=2,
             extractor="test", chars_added=1, chars_removed=0, title_changed=False,
         )  # fmt: skip
-        writing.add(edit)
-        writing.flush()  # the version is written; the article not moved to it yet
-        thread = threading.Thread(target=migrate)
+        if version_first:
+            writing.add(edit)
+            writing.flush()  # the version is written; the article not moved to it yet
+        thread = threading.Thread(target=migrate, daemon=True)
         thread.start()
-        _until_waiting_or_done(archive, thread)
+        _until_blocked_by(archive, pid, thread)
+        if not version_first:
+            writing.add(edit)
+            writing.flush()
         a.current_version_id = edit.id
     thread.join(60)
     assert migrated.get("error", "still running") is None, migrated
     assert agree(archive) == ({A: ["Айгүл"], B: ["Бермет"]}, {A: at(30)})
 
 
-def _until_waiting_or_done(engine: Engine, thread: threading.Thread) -> None:
-    """Until another session of this database waits for a lock, or the thread has ended
+def _until_blocked_by(engine: Engine, pid: int, thread: threading.Thread) -> None:
+    """Until a session waits for a lock that backend `pid` holds, or the thread has ended
     (a bound, not a sleep: PostgreSQL's own view of its sessions, read anew each time)."""
-    query = text(
-        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-        " AND datname = current_database()"
-    )
+    query = text("SELECT count(*) FROM pg_stat_activity WHERE :pid = ANY(pg_blocking_pids(pid))")
     with engine.connect() as connection:
         for _ in range(100_000):
-            if not thread.is_alive() or connection.execute(query).scalar():
+            if not thread.is_alive() or connection.execute(query, {"pid": pid}).scalar():
                 return
             connection.rollback()
-    raise AssertionError("the upgrade neither waited nor ended")
+    raise AssertionError("the upgrade neither waited for the write nor ended")
