@@ -260,11 +260,9 @@ class WorkerPool:
         if held:
             working, waiting = held[0], held[1:]
             _fail(working, WorkerFailed(reason if said else reason + _ending(worker.process)))
-            if self._closed:
-                for job in waiting:
-                    _fail(job, WorkerFailed(self._broken or "the worker pool was closed"))
-            else:  # not started: the next worker takes them first
-                self._queue.extendleft(reversed(waiting))
+            # Not started: the next worker takes them first. (A closed pool holds no jobs:
+            # close() failed them all and stopped the readers and timers that lead here.)
+            self._queue.extendleft(reversed(waiting))
         if self._closed or worker not in self._workers:
             return
         self._workers[self._workers.index(worker)] = self._start()
