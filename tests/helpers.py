@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+
+from sqlalchemy import Engine, text
 
 KGNEWS = [sys.executable, "-m", "crawler"]
 
@@ -69,3 +72,31 @@ def on_read_only_mount(directory: Path, *args: str) -> subprocess.CompletedProce
         timeout=300,
         check=False,
     )
+
+
+def until_a_session_waits_for_a_lock(
+    engine: Engine,
+    *,
+    held_by: int | None = None,
+    or_until: Callable[[], bool] = lambda: False,
+    what: str = "no session ever waited for a lock",
+) -> None:
+    """Return once a session of this PostgreSQL database waits for a lock (one that
+    backend `held_by` holds, if given), or once `or_until()` is true. PostgreSQL's own
+    view of its sessions, read anew in a transaction of its own each time (the view is
+    read once per transaction); a bound, never reached when all is well, not a sleep."""
+    if held_by is None:
+        query = text(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+            " AND datname = current_database()"
+        )
+    else:
+        query = text(
+            "SELECT count(*) FROM pg_stat_activity WHERE :pid = ANY(pg_blocking_pids(pid))"
+        )
+    with engine.connect() as connection:
+        for _ in range(100_000):
+            if or_until() or connection.execute(query, {"pid": held_by}).scalar():
+                return
+            connection.rollback()
+    raise AssertionError(what)

@@ -27,6 +27,7 @@ from crawler.store.models import Article as ArticleRow
 from crawler.store.models import ArticleVersion, CurrentAuthor, LateEdit
 from crawler.store.versioning import FetchInfo, ensure_source
 from tests.conftest import BACKENDS, fresh_database
+from tests.helpers import until_a_session_waits_for_a_lock
 
 START = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 A, B, C = (f"https://kabar.kg/news/{name}/" for name in "abc")
@@ -308,7 +309,12 @@ def test_the_migration_waits_for_a_write_under_way_and_keeps_it(
             writing.flush()  # the version is written; the article not moved to it yet
         thread = threading.Thread(target=migrate, daemon=True)
         thread.start()
-        _until_blocked_by(archive, pid, thread)
+        until_a_session_waits_for_a_lock(
+            archive,
+            held_by=pid,
+            or_until=lambda: not thread.is_alive(),
+            what="the upgrade neither waited for the write nor ended",
+        )
         if not version_first:
             writing.add(edit)
             writing.flush()
@@ -316,15 +322,3 @@ def test_the_migration_waits_for_a_write_under_way_and_keeps_it(
     thread.join(60)
     assert migrated.get("error", "still running") is None, migrated
     assert agree(archive) == ({A: ["Айгүл"], B: ["Бермет"]}, {A: at(30)})
-
-
-def _until_blocked_by(engine: Engine, pid: int, thread: threading.Thread) -> None:
-    """Until a session waits for a lock that backend `pid` holds, or the thread has ended
-    (a bound, not a sleep: PostgreSQL's own view of its sessions, read anew each time)."""
-    query = text("SELECT count(*) FROM pg_stat_activity WHERE :pid = ANY(pg_blocking_pids(pid))")
-    with engine.connect() as connection:
-        for _ in range(100_000):
-            if not thread.is_alive() or connection.execute(query, {"pid": pid}).scalar():
-                return
-            connection.rollback()
-    raise AssertionError("the upgrade neither waited for the write nor ended")

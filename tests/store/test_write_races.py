@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from crawler.errors import DatabaseError
@@ -29,6 +29,7 @@ from crawler.store.models import ArticleVersion
 from crawler.store.outage import is_outage
 from crawler.store.versioning import FetchInfo, StoreResult, ensure_source, store_article
 from crawler.verify.check import verify
+from tests.helpers import until_a_session_waits_for_a_lock
 
 URL = "https://kabar.kg/news/bishkekte-zhaan/"
 # One fetch time for every write: no column of the article row changes before the next
@@ -229,7 +230,9 @@ def test_a_batch_that_waited_for_a_lock_sees_the_version_committed_meanwhile(
         threads["first"].start()
         assert holds.wait(WAIT_S)
         threads["second"].start()
-        _until_a_backend_waits_for_a_lock(engine)
+        until_a_session_waits_for_a_lock(
+            engine, what="the second writer never waited for the first"
+        )
         release.set()
         for thread in threads.values():
             thread.join(WAIT_S)
@@ -239,18 +242,3 @@ def test_a_batch_that_waited_for_a_lock_sees_the_version_committed_meanwhile(
         row = session.scalars(select(ArticleRow)).one()
         assert row.current_version is not None and row.current_version.version == 2
     engine.dispose()
-
-
-def _until_a_backend_waits_for_a_lock(engine: Engine) -> None:
-    """Return once another session of this database is blocked on a lock (PostgreSQL's
-    own view of it; a bound, never reached when all is well, in place of a sleep)."""
-    query = text(
-        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-        " AND datname = current_database()"
-    )
-    with engine.connect() as connection:
-        for _ in range(100_000):
-            if connection.execute(query).scalar():
-                return
-            connection.rollback()  # the view is read once per transaction: a new one each time
-    raise AssertionError("the second writer never waited for the first")
